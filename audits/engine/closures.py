@@ -1,0 +1,194 @@
+"""The per-factory emission auditor: a closure that owns one factory's running total.
+
+Everything the auditor needs lives in its enclosing scope as immutable values: the
+factors and cap are plain floats, the multipliers a tuple of ``(key, float)`` pairs,
+the running total a float and the monthly log a tuple of frozen ``MonthlyAudit``
+records. State advances only by calling the auditor (``nonlocal`` rebinding); no cell
+of ``auditor.__closure__`` holds a list, dict, set or any other object that could be
+changed in place, and the function has no public attribute that reveals or resets it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+from .factors import DEFAULT_FACTORS, GRID, normalise_energy_label
+
+MONTHS_PER_YEAR = 12
+STATUS_OK = "OK"
+STATUS_ALERT = "ALERT"
+FACTOR_KEYS = ("production_per_ton", "energy_per_mwh", "material_processing_per_ton")
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyAudit:
+    """One month of one factory, as returned by the auditor."""
+
+    month: int
+    production_kg: float
+    energy_kg: float
+    material_kg: float
+    multiplier: float
+    energy_source: str
+    monthly_emissions_kg: float
+    total_emissions_kg: float
+    carbon_cap_kg: float
+    status: str
+    alert_message: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Auditor(Protocol):
+    def __call__(
+        self,
+        production_tons: float,
+        energy_mwh: float,
+        energy_source: str | None = None,
+        raw_material_tons: float | None = None,
+        *,
+        month: int | None = None,
+    ) -> MonthlyAudit: ...
+
+
+def _quantity(value: Any, name: str) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if math.isnan(number):
+        raise ValueError(f"{name} is not a number (NaN)")
+    if math.isinf(number):
+        raise ValueError(f"{name} is infinite")
+    if number < 0:
+        raise ValueError(f"{name} is negative ({number})")
+    return number + 0.0  # -0.0 becomes 0.0
+
+
+def _frozen_multipliers(
+    energy_multipliers: Mapping[str, float] | None,
+) -> tuple[tuple[str, float], ...]:
+    source = DEFAULT_FACTORS.energy_multipliers if energy_multipliers is None else energy_multipliers
+    pairs = {normalise_energy_label(str(k)): _quantity(v, f"multiplier of {k}")
+             for k, v in source.items()}
+    pairs.setdefault(normalise_energy_label(GRID), 1.0)
+    return tuple(sorted(pairs.items()))
+
+
+def alert_message(sector: str, total_kg: float, cap_kg: float) -> str:
+    """The sentence shown when a factory's running total passes its cap."""
+    return (
+        f"ALERT: {sector} factory total {total_kg:,.2f} kg CO2 exceeds its carbon cap "
+        f"of {cap_kg:,.2f} kg CO2 by {total_kg - cap_kg:,.2f} kg"
+    )
+
+
+def make_emission_auditor(
+    sector: str,
+    emission_factor: Mapping[str, float],
+    carbon_cap_kg: float,
+    energy_multipliers: Mapping[str, float] | None = None,
+) -> Callable[..., MonthlyAudit]:
+    """Return ``auditor(production_tons, energy_mwh, energy_source=None, raw_material_tons=None)``.
+
+    Each call audits the next month (or the given ``month=``, which must move forward)
+    and returns a ``MonthlyAudit``. ``emission_factor`` needs ``production_per_ton``,
+    ``energy_per_mwh`` and ``material_processing_per_ton``; ``energy_multipliers``
+    defaults to the configured ones, and a missing source counts as grid (1.0).
+    The inputs are copied: changing the caller's mappings later changes nothing.
+
+    Raises ``ValueError`` for a negative, NaN or infinite quantity, an unknown energy
+    source, an emission too large to represent, or a 13th month.
+    """
+    sector_name = str(sector)
+    missing = [key for key in FACTOR_KEYS if key not in emission_factor]
+    if missing:
+        raise ValueError(f"emission_factor is missing {', '.join(missing)}")
+    production_per_ton = _quantity(emission_factor["production_per_ton"], "production_per_ton")
+    energy_per_mwh = _quantity(emission_factor["energy_per_mwh"], "energy_per_mwh")
+    material_per_ton = _quantity(
+        emission_factor["material_processing_per_ton"], "material_processing_per_ton"
+    )
+    cap_kg = _quantity(carbon_cap_kg, "carbon_cap_kg")
+    if cap_kg <= 0:
+        raise ValueError("carbon_cap_kg must be greater than zero")
+    multipliers = _frozen_multipliers(energy_multipliers)
+
+    total_kg = 0.0
+    months_done = 0
+    log: tuple[MonthlyAudit, ...] = ()
+
+    def auditor(
+        production_tons: float,
+        energy_mwh: float,
+        energy_source: str | None = None,
+        raw_material_tons: float | None = None,
+        *,
+        month: int | None = None,
+    ) -> MonthlyAudit:
+        nonlocal total_kg, months_done, log
+        last_month = log[-1].month if log else 0
+        if month is None:
+            this_month = last_month + 1
+        else:
+            if isinstance(month, bool) or int(month) != month:
+                raise ValueError(f"month must be a whole number, got {month!r}")
+            this_month = int(month)
+            if this_month <= last_month:
+                raise ValueError(f"month {this_month} comes after month {last_month} already audited")
+        if not 1 <= this_month <= MONTHS_PER_YEAR or months_done >= MONTHS_PER_YEAR:
+            raise ValueError(f"a year has {MONTHS_PER_YEAR} months; month {this_month} is outside it")
+
+        production = _quantity(production_tons, "production_tons")
+        energy = _quantity(energy_mwh, "energy_mwh")
+        material = 0.0 if raw_material_tons is None else _quantity(
+            raw_material_tons, "raw_material_tons"
+        )
+        source = GRID if energy_source is None else normalise_energy_label(str(energy_source))
+        source = source or GRID
+        multiplier = None
+        for key, value in multipliers:
+            if key == source:
+                multiplier = value
+                break
+        if multiplier is None:
+            known = ", ".join(key for key, _ in multipliers)
+            raise ValueError(f"unknown energy source {energy_source!r} (known: {known})")
+
+        production_kg = production * production_per_ton
+        energy_kg = energy * energy_per_mwh * multiplier
+        material_kg = material * material_per_ton
+        monthly_kg = production_kg + energy_kg + material_kg
+        new_total = total_kg + monthly_kg
+        if not math.isfinite(new_total):
+            raise ValueError("value too large: the emissions cannot be represented")
+
+        status = STATUS_ALERT if new_total > cap_kg else STATUS_OK
+        record = MonthlyAudit(
+            month=this_month,
+            production_kg=production_kg,
+            energy_kg=energy_kg,
+            material_kg=material_kg,
+            multiplier=multiplier,
+            energy_source=source.replace(" ", "_"),
+            monthly_emissions_kg=monthly_kg,
+            total_emissions_kg=new_total,
+            carbon_cap_kg=cap_kg,
+            status=status,
+            alert_message=alert_message(sector_name, new_total, cap_kg)
+            if status == STATUS_ALERT
+            else None,
+        )
+        total_kg = new_total
+        months_done += 1
+        log = (*log, record)
+        return record
+
+    auditor.__name__ = auditor.__qualname__ = f"{sector_name.lower() or 'sector'}_emission_auditor"
+    return auditor

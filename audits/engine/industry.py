@@ -1,0 +1,124 @@
+"""``Industry``: one factory, one auditor closure, read-only views of its year."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .closures import STATUS_ALERT, MonthlyAudit, make_emission_auditor
+from .factors import SectorFactors
+
+MONTHS_PER_YEAR = 12
+
+
+class Industry:
+    """A factory under audit. Months are added with ``record_month``; all else is read-only."""
+
+    __slots__ = ("_auditor", "_cap_kg", "_factory_id", "_history", "_sector")
+
+    def __init__(
+        self,
+        factory_id: str,
+        sector: SectorFactors,
+        *,
+        carbon_cap_kg: float | None = None,
+        energy_multipliers: Mapping[str, float] | None = None,
+    ) -> None:
+        self._factory_id = str(factory_id)
+        self._sector = sector.name
+        self._cap_kg = float(sector.carbon_cap_kg if carbon_cap_kg is None else carbon_cap_kg)
+        self._auditor = make_emission_auditor(
+            sector.name, sector.emission_factor(), self._cap_kg, energy_multipliers
+        )
+        self._history: tuple[MonthlyAudit, ...] = ()
+
+    def __repr__(self) -> str:
+        return (
+            f"Industry({self._factory_id!r}, {self._sector!r}, "
+            f"months={self.months_reported}, total_kg={self.total_emissions_kg:.2f})"
+        )
+
+    def record_month(
+        self,
+        production_tons: float,
+        energy_mwh: float,
+        energy_source: str | None = None,
+        raw_material_tons: float | None = None,
+        *,
+        month: int | None = None,
+    ) -> MonthlyAudit:
+        """Audit the next month (or ``month``, which must move forward) and keep the result."""
+        record = self._auditor(
+            production_tons, energy_mwh, energy_source, raw_material_tons, month=month
+        )
+        self._history = (*self._history, record)
+        return record
+
+    @property
+    def factory_id(self) -> str:
+        return self._factory_id
+
+    @property
+    def sector(self) -> str:
+        return self._sector
+
+    @property
+    def carbon_cap_kg(self) -> float:
+        return self._cap_kg
+
+    @property
+    def history(self) -> tuple[MonthlyAudit, ...]:
+        """The audited months in order (an immutable copy)."""
+        return tuple(self._history)
+
+    @property
+    def total_emissions_kg(self) -> float:
+        return self._history[-1].total_emissions_kg if self._history else 0.0
+
+    @property
+    def months_reported(self) -> int:
+        return len(self._history)
+
+    @property
+    def alerts_count(self) -> int:
+        """Number of months that ended with the running total above the cap."""
+        return sum(1 for record in self._history if record.status == STATUS_ALERT)
+
+    @property
+    def is_over_cap(self) -> bool:
+        return self.total_emissions_kg > self._cap_kg
+
+    @property
+    def first_breach_month(self) -> int | None:
+        for record in self._history:
+            if record.status == STATUS_ALERT:
+                return record.month
+        return None
+
+    @property
+    def projected_annual_kg(self) -> float:
+        """Year-end projection from the run rate: average reported month x 12."""
+        if not self._history:
+            return 0.0
+        return self.total_emissions_kg / len(self._history) * MONTHS_PER_YEAR
+
+    @property
+    def production_kg(self) -> float:
+        return sum(record.production_kg for record in self._history)
+
+    @property
+    def energy_kg(self) -> float:
+        return sum(record.energy_kg for record in self._history)
+
+    @property
+    def material_kg(self) -> float:
+        return sum(record.material_kg for record in self._history)
+
+    @property
+    def max_monthly_emissions_kg(self) -> float:
+        return max((record.monthly_emissions_kg for record in self._history), default=0.0)
+
+    @property
+    def avg_monthly_emissions_kg(self) -> float:
+        if not self._history:
+            return 0.0
+        return self.total_emissions_kg / len(self._history)

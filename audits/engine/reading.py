@@ -1,0 +1,211 @@
+"""Reading an uploaded table (CSV or .xlsx) into an all-string DataFrame.
+
+Every cell comes back as a string, so nothing is guessed before cleaning: the cleaning
+steps decide what a value means and reject what they cannot use.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+REQUIRED_COLUMNS = (
+    "factory_id",
+    "sector",
+    "month",
+    "monthly_production_tons",
+    "energy_used_mwh",
+    "energy_source_type",
+    "raw_material_weight_tons",
+)
+OPTIONAL_COLUMNS = ("factory_name", "country", "latitude", "longitude")
+LINE_NUMBER = "line_number"
+MAX_XLSX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_XLSX_COMPRESSION_RATIO = 200
+
+_HEADER_SPACES = re.compile(r"\s+")
+
+
+class InputFileError(Exception):
+    """The whole file is unusable; ``message`` says what to fix."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def normalise_header(name: object) -> str:
+    """``" Monthly Production Tons "`` -> ``"monthly_production_tons"``."""
+    text = "" if name is None else str(name)
+    return _HEADER_SPACES.sub("_", text.strip().lstrip("\ufeff").strip().lower())
+
+
+def check_columns(columns: list[str]) -> None:
+    """Raise ``InputFileError`` for duplicated or missing columns."""
+    seen: set[str] = set()
+    duplicated = sorted({c for c in columns if c and (c in seen or seen.add(c))})
+    if duplicated:
+        raise InputFileError(
+            f"The header repeats the column(s) {', '.join(duplicated)}; each column must "
+            "appear once."
+        )
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise InputFileError(
+            f"The file is missing the required column(s) {', '.join(missing)}. "
+            f"Required: {', '.join(REQUIRED_COLUMNS)}."
+        )
+
+
+def read_table(path: str | os.PathLike[str], *, filename: str | None = None) -> pd.DataFrame:
+    """Read ``path`` (.csv or .xlsx, judged by ``filename`` or the path) as strings.
+
+    Headers are normalised (trimmed, lower case, spaces -> underscores) and a
+    ``line_number`` column gives each row's line in the file (header = line 1; for
+    .xlsx the sheet row). Completely blank lines are not data rows and are skipped;
+    their count is in ``frame.attrs["blank_lines_skipped"]``.
+    Raises ``InputFileError`` when the file cannot be used at all.
+    """
+    name = filename or os.fspath(path)
+    suffix = Path(name).suffix.lower()
+    if suffix == ".xlsx":
+        frame = _read_xlsx(Path(path))
+    elif suffix in (".csv", ".txt", ""):
+        frame = _read_csv(Path(path))
+    else:
+        raise InputFileError(
+            f"{Path(name).name} is not a CSV or .xlsx file; upload monthly production data "
+            "as .csv (UTF-8) or .xlsx."
+        )
+    return _finish(frame)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputFileError("The file is empty; it needs a header row and at least one data row.")
+    if data[:2] == b"PK" or b"\x00" in data[:65536]:
+        raise InputFileError(
+            "The file looks binary, not a CSV text file. Save it as 'CSV UTF-8' or upload "
+            "the .xlsx workbook with its .xlsx extension."
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"The file is not UTF-8 text (undecodable byte at position {exc.start}). Save it "
+            "as 'CSV UTF-8' and upload it again."
+        ) from None
+    if "\x00" in text:
+        raise InputFileError("The file contains NUL bytes; it looks binary, not a CSV text file.")
+    first_line = text.split("\n", 1)[0]
+    header = next(csv.reader([first_line]), [])
+    columns = [normalise_header(h) for h in header]
+    check_columns(columns)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            header=None,
+            skiprows=1,
+            names=list(range(len(columns))),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputFileError(f"The CSV could not be parsed: {exc}".rstrip(".") + ".") from None
+    frame.columns = columns
+    frame[LINE_NUMBER] = pd.RangeIndex(2, len(frame) + 2)
+    return frame
+
+
+def _check_zip(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise InputFileError(
+            "The .xlsx file is corrupt or not an Excel workbook; open it in Excel and save "
+            "it again, or upload a CSV."
+        ) from None
+    uncompressed = sum(info.file_size for info in infos)
+    compressed = sum(info.compress_size for info in infos) or 1
+    if (
+        uncompressed > MAX_XLSX_UNCOMPRESSED_BYTES
+        or uncompressed / compressed > MAX_XLSX_COMPRESSION_RATIO
+    ):
+        raise InputFileError(
+            f"The .xlsx file unpacks to {uncompressed:,} bytes, more than the "
+            f"{MAX_XLSX_UNCOMPRESSED_BYTES:,} allowed (or compressed suspiciously well); "
+            "upload the data as CSV instead."
+        )
+
+
+def _xlsx_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_xlsx(path: Path) -> pd.DataFrame:
+    _check_zip(path)
+    import openpyxl  # only needed for workbooks
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise InputFileError(
+            f"The .xlsx file could not be opened ({type(exc).__name__}); open it in Excel and "
+            "save it again, or upload a CSV."
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(min_row=1, values_only=True)
+        try:
+            header = next(rows)
+        except StopIteration:
+            raise InputFileError("The workbook's first sheet is empty.") from None
+        columns = [normalise_header(h) for h in header]
+        while columns and not columns[-1]:
+            columns.pop()
+        check_columns(columns)
+        width = len(columns)
+        records = []
+        for row in rows:
+            cells = [_xlsx_cell(v) for v in row[:width]]
+            cells.extend([""] * (width - len(cells)))
+            records.append(cells)
+    finally:
+        workbook.close()
+    frame = pd.DataFrame(records, columns=columns, dtype=str)
+    frame[LINE_NUMBER] = pd.RangeIndex(2, len(frame) + 2)
+    return frame
+
+
+def _finish(frame: pd.DataFrame) -> pd.DataFrame:
+    data_columns = [c for c in frame.columns if c != LINE_NUMBER]
+    if data_columns:
+        frame[data_columns] = frame[data_columns].fillna("")
+        blank = (frame[data_columns] == "").all(axis=1)
+    else:
+        blank = pd.Series(False, index=frame.index)
+    skipped = int(blank.sum())
+    if skipped:
+        frame = frame.loc[~blank]
+    if frame.empty:
+        raise InputFileError(
+            "The file has a header but no data rows; add one row per factory and month."
+        )
+    frame = frame.reset_index(drop=True)
+    frame.attrs["blank_lines_skipped"] = skipped
+    return frame

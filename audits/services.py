@@ -1,0 +1,385 @@
+"""Audit jobs: create one from an upload, run it through the engine, store the results.
+
+The path of an upload, in order:
+    audit_create  -> AuditJob QUEUED + stored file, task enqueued on commit
+    audit_run     -> lock, clean -> audit -> summarize -> chart, results + artifacts,
+                     SUCCEEDED or FAILED with a message a person can act on
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from audits.engine import (
+    AuditOutcome,
+    CleaningResult,
+    FactorSet,
+    InputFileError,
+    audit_frame,
+    clean_file,
+    render_emissions_chart,
+    summary_dict,
+    write_cleaned_csv,
+    write_rejected_csv,
+    write_summary_csv,
+)
+from factories.models import Factory, Organization, Sector
+from factories.selectors import (
+    factors_as_dict,
+    factory_cap_overrides,
+    factory_registered_sectors,
+)
+
+from .models import AuditJob, FactoryResult
+from .validators import upload_validate
+
+logger = logging.getLogger(__name__)
+
+RESULTS_BATCH_SIZE = 2000
+GENERIC_FAILURE = (
+    "The audit stopped because of an unexpected error on our side. The file was kept; "
+    "try again, and if it fails again contact your administrator with the audit id."
+)
+QUEUE_UNAVAILABLE = (
+    "The audit could not be queued because the task queue is unavailable. "
+    "Upload the file again in a moment."
+)
+
+
+class AuditInputError(Exception):
+    """The file was read, but nothing in it can be audited."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# --- creating a job ---------------------------------------------------------
+
+
+def factors_snapshot_build(*, organization: Organization) -> dict:
+    """The configured factors as the engine sees them, plus the organization's factory caps."""
+    data = factors_as_dict()
+    if not data["sectors"] or not data["energy_sources"]:
+        raise ValidationError(
+            "No sectors or energy sources are configured. An administrator must load them "
+            "(python manage.py load_factors) before audits can run."
+        )
+    try:
+        snapshot = FactorSet.from_dict(data).to_dict()
+    except (KeyError, ValueError) as exc:
+        raise ValidationError(f"The configured emission factors are invalid: {exc}") from exc
+    snapshot["factory_caps"] = factory_cap_overrides(organization=organization)
+    return snapshot
+
+
+def _sha256(uploaded) -> str:
+    digest = hashlib.sha256()
+    uploaded.seek(0)
+    for chunk in uploaded.chunks() if hasattr(uploaded, "chunks") else iter(uploaded):
+        digest.update(chunk)
+    uploaded.seek(0)
+    return digest.hexdigest()
+
+
+def audit_create(
+    *,
+    organization: Organization,
+    uploaded_file: File,
+    reporting_year: int,
+    created_by=None,
+    enqueue: bool = True,
+) -> AuditJob:
+    """Validate an upload, store it and create a QUEUED job; enqueue it once committed."""
+    extension = upload_validate(uploaded_file)
+    snapshot = factors_snapshot_build(organization=organization)
+    original_name = Path(uploaded_file.name or f"upload{extension}").name[:255]
+
+    with transaction.atomic():
+        job = AuditJob(
+            id=uuid.uuid4(),
+            organization=organization,
+            created_by=created_by,
+            reporting_year=reporting_year,
+            source_name=original_name,
+            source_sha256=_sha256(uploaded_file),
+            factors_snapshot=snapshot,
+        )
+        job.source_file.save(f"source{extension}", uploaded_file, save=False)
+        job.full_clean()
+        job.save()
+        if enqueue:
+            job_id = job.pk
+            transaction.on_commit(lambda: audit_enqueue(job_id=job_id))
+    return job
+
+
+def audit_enqueue(*, job_id: uuid.UUID) -> None:
+    from .tasks import audit_run_task
+
+    try:
+        audit_run_task.apply_async(args=[str(job_id)], retry=True)
+    except Exception:
+        logger.exception("Could not queue audit job %s", job_id)
+        _job_fail(job_id=job_id, message=QUEUE_UNAVAILABLE)
+
+
+# --- running a job ----------------------------------------------------------
+
+
+def _job_progress(*, job_id: uuid.UUID, progress: int, stage: str) -> None:
+    # A plain UPDATE outside any transaction: committed at once so pages see it.
+    AuditJob.objects.filter(pk=job_id, status=AuditJob.Status.RUNNING).update(
+        progress=progress, stage=stage, updated_at=timezone.now()
+    )
+
+
+def _job_fail(*, job_id: uuid.UUID, message: str, **fields) -> None:
+    AuditJob.objects.filter(
+        pk=job_id, status__in=[AuditJob.Status.QUEUED, AuditJob.Status.RUNNING]
+    ).update(
+        status=AuditJob.Status.FAILED,
+        stage="Failed",
+        error_message=message,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+        **fields,
+    )
+
+
+def _job_start(*, job_id: uuid.UUID) -> AuditJob | None:
+    """Lock the job and mark it RUNNING; None when there is nothing (more) to do."""
+    with transaction.atomic():
+        job = (
+            AuditJob.objects.select_for_update()
+            .select_related("organization")
+            .filter(pk=job_id)
+            .first()
+        )
+        if job is None:
+            logger.warning("Audit job %s does not exist; nothing to run", job_id)
+            return None
+        if job.is_finished:
+            logger.info("Audit job %s is already %s; delivery ignored", job_id, job.status)
+            return None
+        if job.status == AuditJob.Status.RUNNING:
+            logger.warning("Audit job %s was left RUNNING; running it again from scratch", job_id)
+        job.status = AuditJob.Status.RUNNING
+        job.progress = 1
+        job.stage = "Starting"
+        job.error_message = ""
+        job.started_at = timezone.now()
+        job.save(
+            update_fields=[
+                "status",
+                "progress",
+                "stage",
+                "error_message",
+                "started_at",
+                "updated_at",
+            ]
+        )
+    return job
+
+
+@dataclass(frozen=True)
+class _Artifacts:
+    summary_csv: str
+    chart_png: str
+    rejected_csv: str
+    cleaned_csv: str
+
+
+def _artifact_names(job: AuditJob) -> _Artifacts:
+    base = f"audits/{job.pk}"
+    return _Artifacts(
+        summary_csv=f"{base}/audit_summary_{job.reporting_year}.csv",
+        chart_png=f"{base}/emissions_chart.png",
+        rejected_csv=f"{base}/rejected_rows.csv",
+        cleaned_csv=f"{base}/cleaned.csv",
+    )
+
+
+def _finite_or_none(value, low: float, high: float) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and low <= number <= high else None
+
+
+def _factories_register(*, organization: Organization, outcome: AuditOutcome) -> dict[str, Factory]:
+    """Register the file's unknown factory codes; return every audited factory by code."""
+    codes = [item.factory_id for item in outcome.factories]
+    known = {f.code: f for f in Factory.objects.filter(organization=organization, code__in=codes)}
+    missing = [item for item in outcome.factories if item.factory_id not in known]
+    if missing:
+        sectors = {s.name: s for s in Sector.objects.filter(name__in={m.sector for m in missing})}
+        absent = sorted({m.sector for m in missing} - set(sectors))
+        if absent:
+            raise AuditInputError(
+                f"Sector(s) {', '.join(absent)} were removed from the configuration while "
+                "the audit ran; ask an administrator to restore them, then upload again."
+            )
+        Factory.objects.bulk_create(
+            [
+                Factory(
+                    organization=organization,
+                    code=item.factory_id,
+                    name=(item.factory_name or "")[:200],
+                    sector=sectors[item.sector],
+                    country=(item.country or "")[:100],
+                    latitude=_finite_or_none(item.latitude, -90, 90),
+                    longitude=_finite_or_none(item.longitude, -180, 180),
+                )
+                for item in missing
+            ],
+            batch_size=RESULTS_BATCH_SIZE,
+            ignore_conflicts=True,
+        )
+        registered = Factory.objects.filter(organization=organization, code__in=codes)
+        known = {factory.code: factory for factory in registered}
+    return known
+
+
+def _monthly(values) -> list[float | None]:
+    return [None if v is None or not math.isfinite(v) else float(v) for v in values]
+
+
+def _job_save_results(
+    *,
+    job_id: uuid.UUID,
+    outcome: AuditOutcome,
+    cleaning: CleaningResult,
+    summary: dict,
+    artifacts: _Artifacts,
+) -> bool:
+    """Results and SUCCEEDED in one transaction: all of them or none. False if already done."""
+    with transaction.atomic():
+        job = AuditJob.objects.select_for_update().select_related("organization").get(pk=job_id)
+        if job.is_finished:
+            logger.info("Audit job %s finished elsewhere; these results are discarded", job_id)
+            return False
+        factories = _factories_register(organization=job.organization, outcome=outcome)
+        FactoryResult.objects.filter(job_id=job_id).delete()
+        FactoryResult.objects.bulk_create(
+            [
+                FactoryResult(
+                    job_id=job_id,
+                    factory=factories[item.factory_id],
+                    factory_code=item.factory_id,
+                    sector=item.sector,
+                    monthly_emissions_kg=_monthly(item.monthly_emissions_kg),
+                    production_kg=item.production_kg,
+                    energy_kg=item.energy_kg,
+                    material_kg=item.material_kg,
+                    total_emissions_kg=item.total_emissions_kg,
+                    carbon_cap_kg=item.carbon_cap_kg,
+                    status=item.status,
+                    first_breach_month=item.first_breach_month,
+                    alerts_count=item.alerts_count,
+                    months_reported=item.months_reported,
+                    projected_annual_kg=item.projected_annual_kg,
+                    max_monthly_emissions_kg=item.max_monthly_emissions_kg,
+                    avg_monthly_emissions_kg=item.avg_monthly_emissions_kg,
+                )
+                for item in outcome.factories
+            ],
+            batch_size=RESULTS_BATCH_SIZE,
+        )
+        job.summary = summary
+        job.cleaning_report = cleaning.report_dicts()
+        job.summary_csv.name = artifacts.summary_csv
+        job.chart_png.name = artifacts.chart_png
+        job.rejected_csv.name = artifacts.rejected_csv
+        job.cleaned_csv.name = artifacts.cleaned_csv
+        job.status = AuditJob.Status.SUCCEEDED
+        job.progress = 100
+        job.stage = "Done"
+        job.finished_at = timezone.now()
+        job.save()
+    return True
+
+
+def _audit_execute(job: AuditJob) -> None:
+    snapshot = dict(job.factors_snapshot)
+    factory_caps = snapshot.pop("factory_caps", {}) or {}
+    factors = FactorSet.from_dict(snapshot)
+    artifacts = _artifact_names(job)
+    out_dir = Path(default_storage.path(f"audits/{job.pk}"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    _job_progress(job_id=job.pk, progress=10, stage="Cleaning the data")
+    cleaning = clean_file(
+        job.source_file.path,
+        factors,
+        filename=job.source_name,
+        registered_sectors=factory_registered_sectors(organization=job.organization),
+    )
+    write_rejected_csv(cleaning, default_storage.path(artifacts.rejected_csv))
+    write_cleaned_csv(cleaning, default_storage.path(artifacts.cleaned_csv))
+    if cleaning.cleaned.empty:
+        rejected = len(cleaning.rejected)
+        raise AuditInputError(
+            f"None of the {rejected} data rows could be audited; every row was rejected. "
+            "Download rejected_rows.csv to see the line number and reason of each, fix the "
+            "file and upload it again."
+        )
+
+    _job_progress(job_id=job.pk, progress=35, stage="Auditing factories")
+    outcome = audit_frame(
+        cleaning.cleaned, factors, year=job.reporting_year, factory_caps=factory_caps
+    )
+
+    _job_progress(job_id=job.pk, progress=60, stage="Summarizing")
+    summary = summary_dict(outcome, cleaning)
+    summary["year"] = job.reporting_year
+    write_summary_csv(outcome, default_storage.path(artifacts.summary_csv))
+
+    _job_progress(job_id=job.pk, progress=75, stage="Drawing the chart")
+    render_emissions_chart(outcome, default_storage.path(artifacts.chart_png))
+
+    _job_progress(job_id=job.pk, progress=90, stage="Saving results")
+    _job_save_results(
+        job_id=job.pk, outcome=outcome, cleaning=cleaning, summary=summary, artifacts=artifacts
+    )
+
+
+def audit_run(*, job_id: uuid.UUID | str) -> AuditJob | None:
+    """Run a job to SUCCEEDED or FAILED. A finished job is left as it is (redelivery)."""
+    job = _job_start(job_id=job_id)
+    if job is None:
+        return AuditJob.objects.filter(pk=job_id).first()
+    try:
+        _audit_execute(job)
+    except InputFileError as exc:
+        _job_fail(job_id=job.pk, message=exc.message)
+    except AuditInputError as exc:
+        rejected_name = _artifact_names(job).rejected_csv
+        extra = {"rejected_csv": rejected_name} if default_storage.exists(rejected_name) else {}
+        _job_fail(job_id=job.pk, message=exc.message, **extra)
+    except SoftTimeLimitExceeded:
+        logger.error("Audit job %s exceeded its time limit", job.pk)
+        _job_fail(
+            job_id=job.pk,
+            message="The audit took longer than the time limit and was stopped. "
+            "Split the file into smaller uploads, or ask an administrator to raise the limit.",
+        )
+    except Exception:
+        logger.exception("Audit job %s failed unexpectedly", job.pk)
+        _job_fail(job_id=job.pk, message=GENERIC_FAILURE)
+    return AuditJob.objects.get(pk=job.pk)

@@ -1,0 +1,26 @@
+"""Settings for the test suite: the same as base, with test-only defaults."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "carbontrace-test-suite-key")
+os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
+# Tests use their own Redis database and queue so that a running `make run`
+# on the same Redis never picks up a test's jobs.
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("CARBONTRACE_QUEUE", "carbontrace-test")
+
+from .base import *  # noqa: F403
+from .base import DATABASES, VAR_DIR
+
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not :memory:, so that a Celery worker process can open the same
+    # test database in integration tests.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_carbontrace.sqlite3")}

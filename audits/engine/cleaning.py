@@ -367,7 +367,10 @@ def step_drop_duplicates(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
     )
     rejected = _rejections(frame, earlier, "month", frame["month"].astype(str), reason)
     return _StepOutcome(
-        frame.loc[~earlier], [rejected], 0, f"{int(earlier.sum())} earlier duplicate row(s) superseded"
+        frame.loc[~earlier],
+        [rejected],
+        0,
+        f"{int(earlier.sum())} earlier duplicate row(s) superseded",
     )
 
 

@@ -74,7 +74,9 @@ def _quantity(value: Any, name: str) -> float:
 def _frozen_multipliers(
     energy_multipliers: Mapping[str, float] | None,
 ) -> tuple[tuple[str, float], ...]:
-    source = DEFAULT_FACTORS.energy_multipliers if energy_multipliers is None else energy_multipliers
+    source = energy_multipliers
+    if source is None:
+        source = DEFAULT_FACTORS.energy_multipliers
     pairs = {normalise_energy_label(str(k)): _quantity(v, f"multiplier of {k}")
              for k, v in source.items()}
     pairs.setdefault(normalise_energy_label(GRID), 1.0)
@@ -141,9 +143,13 @@ def make_emission_auditor(
                 raise ValueError(f"month must be a whole number, got {month!r}")
             this_month = int(month)
             if this_month <= last_month:
-                raise ValueError(f"month {this_month} comes after month {last_month} already audited")
+                raise ValueError(
+                    f"month {this_month} comes after month {last_month} already audited"
+                )
         if not 1 <= this_month <= MONTHS_PER_YEAR or months_done >= MONTHS_PER_YEAR:
-            raise ValueError(f"a year has {MONTHS_PER_YEAR} months; month {this_month} is outside it")
+            raise ValueError(
+                f"a year has {MONTHS_PER_YEAR} months; month {this_month} is outside it"
+            )
 
         production = _quantity(production_tons, "production_tons")
         energy = _quantity(energy_mwh, "energy_mwh")

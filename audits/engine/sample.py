@@ -164,7 +164,8 @@ def generate_production_frame(
             share = float(shares[index])
             city, country, lat, lon = locations[index % len(locations)]
             round_number = index // len(locations)
-            suffix = _NAME_SUFFIXES[sector_name][int(rng.integers(len(_NAME_SUFFIXES[sector_name])))]
+            suffixes = _NAME_SUFFIXES[sector_name]
+            suffix = suffixes[int(rng.integers(len(suffixes)))]
             name = f"{city} {suffix}" + (f" {round_number + 1}" if round_number else "")
             spelling = _ENERGY_SPELLINGS[sector_name][
                 int(rng.integers(len(_ENERGY_SPELLINGS[sector_name])))

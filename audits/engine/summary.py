@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -72,7 +73,8 @@ class AuditOutcome:
     factories: tuple[FactoryOutcome, ...]
 
     def totals(self) -> dict[str, Any]:
-        """total_factories, total_emissions_kg, total_emissions_tons, total_alerts, factories_over_cap."""
+        """Keys: total_factories, total_emissions_kg, total_emissions_tons, total_alerts,
+        factories_over_cap."""
         total_kg = math.fsum(f.total_emissions_kg for f in self.factories)
         return {
             "total_factories": len(self.factories),
@@ -136,13 +138,10 @@ def audit_frame(
     multipliers = factors.energy_multipliers
     sector_factors = {name: factors.sector(name) for name in set(sectors.tolist())}
 
-    if len(ids):
-        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]).tolist()
-    else:
-        starts = []
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]).tolist() if len(ids) else []
     bounds = [*starts, len(ids)]
     outcomes: list[FactoryOutcome] = []
-    for start, end in zip(bounds[:-1], bounds[1:], strict=False):
+    for start, end in itertools.pairwise(bounds):
         factory_id = str(ids[start])
         industry = Industry(
             factory_id,

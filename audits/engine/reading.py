@@ -10,6 +10,7 @@ import csv
 import io
 import os
 import re
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -109,19 +110,32 @@ def _read_csv(path: Path) -> pd.DataFrame:
     columns = [normalise_header(h) for h in header]
     check_columns(columns)
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            header=None,
-            skiprows=1,
-            names=list(range(len(columns))),
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-        )
+        with warnings.catch_warnings():
+            # pandas only warns when the first data row is longer than the header
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                header=None,
+                skiprows=1,
+                names=list(range(len(columns))),
+                index_col=False,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,
+                engine="c",
+            )
+    except pd.errors.ParserWarning:
+        raise InputFileError(
+            "Line 2 has more fields than the header; check for stray commas or a missing "
+            "column name."
+        ) from None
     except (pd.errors.ParserError, ValueError) as exc:
-        raise InputFileError(f"The CSV could not be parsed: {exc}".rstrip(".") + ".") from None
+        detail = str(exc).strip().replace("Error tokenizing data. C error: ", "")
+        raise InputFileError(
+            f"The CSV could not be parsed ({detail}); check for stray commas or unbalanced "
+            "quotes on that line (line numbers count the header as line 1)."
+        ) from None
     frame.columns = columns
     frame[LINE_NUMBER] = pd.RangeIndex(2, len(frame) + 2)
     return frame

@@ -347,7 +347,6 @@ def _audit_execute(job: AuditJob) -> None:
 
     _job_progress(job_id=job.pk, progress=60, stage="Summarizing")
     summary = summary_dict(outcome, cleaning)
-    summary["year"] = job.reporting_year
     write_summary_csv(outcome, default_storage.path(artifacts.summary_csv))
 
     _job_progress(job_id=job.pk, progress=75, stage="Drawing the chart")

@@ -113,7 +113,7 @@ class Launcher:
                 "--dir",
                 str(VAR_DIR),
                 "--dbfilename",
-                "redis.rdb",
+                f"redis-{port}.rdb",
                 "--save",
                 "60 1",
                 "--appendonly",

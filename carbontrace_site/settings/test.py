@@ -5,10 +5,10 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "carbontrace-test-suite-key")
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
-# Tests use their own Redis database and queue so that a running `make run`
-# on the same Redis never picks up a test's jobs.
+# Tests use their own Redis database, and each test run its own queue (inherited by
+# the worker processes it starts), so that nothing else picks up a test's jobs.
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
-os.environ.setdefault("CARBONTRACE_QUEUE", "carbontrace-test")
+os.environ.setdefault("CARBONTRACE_QUEUE", f"carbontrace-test-{os.getpid()}")
 
 from .base import *  # noqa: F403
 from .base import DATABASES, VAR_DIR
@@ -24,3 +24,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so that a Celery worker process can open the same
     # test database in integration tests.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_carbontrace.sqlite3")}
+
+# Serve static files from the source folders: tests never run collectstatic.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

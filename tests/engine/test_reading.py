@@ -5,8 +5,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from audits.engine import DEFAULT_FACTORS, InputFileError, clean_file, read_table
-from audits.engine import reading
+from audits.engine import DEFAULT_FACTORS, InputFileError, clean_file, read_table, reading
 
 HEADER = ("factory_id,sector,month,monthly_production_tons,energy_used_mwh,"
           "energy_source_type,raw_material_weight_tons")
@@ -84,7 +83,7 @@ def test_too_many_fields_in_a_row(tmp_path):
 
 
 def test_unsupported_extension(tmp_path):
-    with pytest.raises(InputFileError, match="not a CSV or .xlsx"):
+    with pytest.raises(InputFileError, match=r"not a CSV or \.xlsx"):
         read_table(write(tmp_path, b"x", name="data.pdf"))
 
 

@@ -18,7 +18,7 @@ from .export import (
 from .factors import DEFAULT_FACTORS, FactorSet, SectorFactors
 from .industry import Industry
 from .reading import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, InputFileError, read_table
-from .sample import generate_production_frame, write_sample_csv
+from .sample import generate_dirty_frame, generate_production_frame, write_sample_csv
 from .summary import COMPLIANT, EXCEEDED, AuditOutcome, FactoryOutcome, audit_frame, summary_dict
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "clean_file",
     "clean_frame",
     "cumulative_series",
+    "generate_dirty_frame",
     "generate_production_frame",
     "make_emission_auditor",
     "read_table",

@@ -106,13 +106,19 @@ def _rejections(
     mask: pd.Series,
     column: str,
     value: pd.Series | str,
-    reason: pd.Series | str,
+    reason: str | Callable[[pd.DataFrame], pd.Series],
 ) -> pd.DataFrame:
-    """Rows of ``frame`` under ``mask`` as rejection records."""
+    """Rows of ``frame`` under ``mask`` as rejection records.
+
+    ``reason`` is a fixed sentence or a function of the rejected rows only, so that
+    sentences are built for the few rejected rows, not for every row in the file.
+    """
     selected = frame.loc[mask]
     count = len(selected)
 
-    def pick(item: pd.Series | str) -> pd.Series:
+    def pick(item: pd.Series | str | Callable[[pd.DataFrame], pd.Series]) -> pd.Series:
+        if callable(item):
+            return item(selected).astype(str) if count else pd.Series([], dtype=str)
         if isinstance(item, pd.Series):
             return item.loc[mask].astype(str)
         return pd.Series([item] * count, index=selected.index, dtype=str)
@@ -195,9 +201,13 @@ def step_match_sector(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
     raw = frame["sector"]
     canonical = raw.str.lower().map(lookup)
     unknown = canonical.isna()
-    reason = ("unknown sector '" + raw + f"' (configured: {configured})").where(
-        raw != "", f"sector is blank (configured: {configured})"
-    )
+
+    def reason(rows: pd.DataFrame) -> pd.Series:
+        given = rows["sector"]
+        return ("unknown sector '" + given + f"' (configured: {configured})").where(
+            given != "", f"sector is blank (configured: {configured})"
+        )
+
     rejected = _rejections(frame, unknown, "sector", raw, reason)
     kept = frame.loc[~unknown].copy()
     kept_canonical = canonical.loc[~unknown].astype(str)
@@ -211,14 +221,29 @@ def step_match_sector(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
 def step_map_energy_source(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
     """Energy source through the aliases (case/space-insensitive); blank -> grid, counted."""
     raw = frame["energy_source_type"]
-    label = raw.str.lower().str.replace(r"[\s_]+", " ", regex=True).str.strip()
-    blank = label == ""
-    resolved = label.map(dict(ctx.factors.energy_aliases)).astype(object)
-    resolved = resolved.where(~blank, GRID)
+    # An upload has few distinct spellings: normalise each once, then spread by code.
+    codes, spellings = pd.factorize(raw)
+    labels = (
+        pd.Series(np.asarray(spellings, dtype=object), dtype=str)
+        .str.lower()
+        .str.replace(r"[\s_]+", " ", regex=True)
+        .str.strip()
+    )
+    resolved_spellings = labels.map(dict(ctx.factors.energy_aliases)).astype(object)
+    resolved_spellings = resolved_spellings.where(labels != "", GRID)
+    blank = pd.Series((labels == "").to_numpy()[codes], index=frame.index)
+    resolved = pd.Series(resolved_spellings.to_numpy()[codes], index=frame.index)
     unknown = resolved.isna()
     known = ", ".join(sorted(ctx.factors.energy_multipliers))
-    reason = "unknown energy source '" + raw + f"' (configured: {known}, or one of their aliases)"
-    rejected = _rejections(frame, unknown, "energy_source_type", raw, reason)
+    rejected = _rejections(
+        frame,
+        unknown,
+        "energy_source_type",
+        raw,
+        lambda rows: "unknown energy source '"
+        + rows["energy_source_type"]
+        + f"' (configured: {known}, or one of their aliases)",
+    )
     kept = frame.loc[~unknown].copy()
     kept_resolved = resolved.loc[~unknown].astype(str)
     defaulted = int(blank.loc[~unknown].sum())
@@ -252,10 +277,14 @@ def step_coerce_numbers(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
             defaulted_material = int((blank & ~failed).sum())
             parsed = parsed.where(~blank, 0.0)
             bad = ~blank & parsed.isna() & ~text.str.lower().isin(["nan", "+nan", "-nan"])
-            reason = f"{name} '" + text + "' is not a number"
+            def reason(rows: pd.DataFrame, name: str = name) -> pd.Series:
+                return f"{name} '" + rows[name] + "' is not a number"
         else:
             bad = parsed.isna() & ~text.str.lower().isin(["nan", "+nan", "-nan"])
-            reason = (f"{name} '" + text + "' is not a number").where(~blank, f"{name} is blank")
+            def reason(rows: pd.DataFrame, name: str = name) -> pd.Series:
+                return (f"{name} '" + rows[name] + "' is not a number").where(
+                    rows[name] != "", f"{name} is blank"
+                )
         new = bad & ~failed
         rejected.append(_rejections(frame, new, name, text, reason))
         failed |= bad
@@ -285,11 +314,17 @@ def step_check_month(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
     whole = finite & (number == np.floor(number.where(finite, 0.0)))
     in_range = (number >= 1) & (number <= 12)
     bad = ~(whole & in_range)
-    reason = (
-        ("month " + text + " is outside 1..12")
-        .where(whole, "month '" + text + "' is not a whole number from 1 to 12")
-        .where(text != "", "month is blank")
-    )
+
+    def reason(rows: pd.DataFrame) -> pd.Series:
+        given = rows["month"]
+        return (
+            ("month " + given + " is outside 1..12")
+            .where(
+                whole.loc[rows.index], "month '" + given + "' is not a whole number from 1 to 12"
+            )
+            .where(given != "", "month is blank")
+        )
+
     rejected = _rejections(frame, bad, "month", text, reason)
     kept = frame.loc[~bad].copy()
     month = number.loc[~bad].astype("int64")
@@ -304,16 +339,20 @@ def step_check_quantities(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
     rejected: list[pd.DataFrame] = []
     for name in QUANTITY_COLUMNS:
         values = frame[name]
-        text = values.astype(str)
         nan = values.isna()
-        infinite = np.isinf(values)
+        infinite = pd.Series(np.isinf(values.to_numpy()), index=frame.index)
         negative = values < 0
-        reason = pd.Series(f"{name} is negative", index=frame.index, dtype=str)
-        reason = reason.where(~infinite, f"{name} is infinite").where(
-            ~nan, f"{name} is not a number (NaN)"
-        )
         bad = nan | infinite | negative
-        rejected.append(_rejections(frame, bad & ~failed, name, text, reason))
+
+        def reason(rows: pd.DataFrame, name: str = name) -> pd.Series:
+            given = rows[name]
+            return (
+                pd.Series(f"{name} is negative", index=rows.index, dtype=str)
+                .where(~np.isinf(given), f"{name} is infinite")
+                .where(given.notna(), f"{name} is not a number (NaN)")
+            )
+
+        rejected.append(_rejections(frame, bad & ~failed, name, values, reason))
         failed |= bad
     sectors = ctx.factors.sectors
     multipliers = dict(ctx.factors.energy_multipliers)
@@ -341,7 +380,7 @@ def step_check_quantities(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
                 frame,
                 mask,
                 name,
-                frame[name].astype(str),
+                frame[name],
                 f"value too large: {name} gives more than {MAX_MONTHLY_EMISSIONS_KG:.0e} kg CO2 "
                 "in one month",
             )
@@ -356,16 +395,19 @@ def step_drop_duplicates(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
     key = ["factory_id", "month"]
     earlier = frame.duplicated(key, keep="last")
     winner = frame.groupby(key, sort=False)[LINE_NUMBER].transform("last")
-    reason = (
-        "duplicate row for factory "
-        + frame["factory_id"]
-        + " month "
-        + frame["month"].astype(str)
-        + ": superseded by line "
-        + winner.astype(str)
-        + " (the last row wins)"
-    )
-    rejected = _rejections(frame, earlier, "month", frame["month"].astype(str), reason)
+
+    def reason(rows: pd.DataFrame) -> pd.Series:
+        return (
+            "duplicate row for factory "
+            + rows["factory_id"]
+            + " month "
+            + rows["month"].astype(str)
+            + ": superseded by line "
+            + winner.loc[rows.index].astype(str)
+            + " (the last row wins)"
+        )
+
+    rejected = _rejections(frame, earlier, "month", frame["month"], reason)
     return _StepOutcome(
         frame.loc[~earlier],
         [rejected],
@@ -394,26 +436,18 @@ def step_one_sector_per_factory(frame: pd.DataFrame, ctx: _Context) -> _StepOutc
     is_registered = registered_sector.notna()
     reference = registered_sector.where(is_registered, first_sector).astype(str)
     mismatch = frame["sector"] != reference
-    reason = (
-        (
-            "factory "
-            + frame["factory_id"]
-            + " is registered as "
-            + reference
-            + ", row says "
-            + frame["sector"]
+
+    def reason(rows: pd.DataFrame) -> pd.Series:
+        ref = reference.loc[rows.index]
+        return (
+            "factory " + rows["factory_id"] + " is registered as " + ref
+            + ", row says " + rows["sector"]
         ).where(
-            is_registered,
-            "factory "
-            + frame["factory_id"]
-            + " is "
-            + reference
-            + " on its first row (line "
-            + first_line.astype(str)
-            + "), this row says "
-            + frame["sector"],
+            is_registered.loc[rows.index],
+            "factory " + rows["factory_id"] + " is " + ref + " on its first row (line "
+            + first_line.loc[rows.index].astype(str) + "), this row says " + rows["sector"],
         )
-    )
+
     rejected = _rejections(frame, mismatch, "sector", frame["sector"], reason)
     return _StepOutcome(
         frame.loc[~mismatch],

@@ -11,6 +11,7 @@ changed in place, and the function has no public attribute that reveals or reset
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
@@ -20,6 +21,7 @@ from .factors import DEFAULT_FACTORS, GRID, normalise_energy_label
 MONTHS_PER_YEAR = 12
 STATUS_OK = "OK"
 STATUS_ALERT = "ALERT"
+_LARGEST_FLOAT = sys.float_info.max
 FACTOR_KEYS = ("production_per_ton", "energy_per_mwh", "material_processing_per_ton")
 
 
@@ -56,6 +58,8 @@ class Auditor(Protocol):
 
 
 def _quantity(value: Any, name: str) -> float:
+    if type(value) is float and 0.0 <= value <= _LARGEST_FLOAT:  # the common case, fast
+        return value + 0.0  # -0.0 becomes 0.0
     if isinstance(value, bool):
         raise ValueError(f"{name} must be a number, got {value!r}")
     try:
@@ -77,10 +81,16 @@ def _frozen_multipliers(
     source = energy_multipliers
     if source is None:
         source = DEFAULT_FACTORS.energy_multipliers
-    pairs = {normalise_energy_label(str(k)): _quantity(v, f"multiplier of {k}")
-             for k, v in source.items()}
-    pairs.setdefault(normalise_energy_label(GRID), 1.0)
+    pairs = {
+        _source_key(str(k)): _quantity(v, f"multiplier of {k}") for k, v in source.items()
+    }
+    pairs.setdefault(GRID, 1.0)
     return tuple(sorted(pairs.items()))
+
+
+def _source_key(raw: str) -> str:
+    """``" Natural  Gas "`` -> ``"natural_gas"``."""
+    return normalise_energy_label(raw).replace(" ", "_")
 
 
 def alert_message(sector: str, total_kg: float, cap_kg: float) -> str:
@@ -156,13 +166,18 @@ def make_emission_auditor(
         material = 0.0 if raw_material_tons is None else _quantity(
             raw_material_tons, "raw_material_tons"
         )
-        source = GRID if energy_source is None else normalise_energy_label(str(energy_source))
-        source = source or GRID
+        source = GRID if energy_source is None else energy_source
         multiplier = None
-        for key, value in multipliers:
+        for key, value in multipliers:  # canonical keys match at once
             if key == source:
                 multiplier = value
                 break
+        if multiplier is None:
+            source = _source_key(str(source)) or GRID
+            for key, value in multipliers:
+                if key == source:
+                    multiplier = value
+                    break
         if multiplier is None:
             known = ", ".join(key for key, _ in multipliers)
             raise ValueError(f"unknown energy source {energy_source!r} (known: {known})")
@@ -182,7 +197,7 @@ def make_emission_auditor(
             energy_kg=energy_kg,
             material_kg=material_kg,
             multiplier=multiplier,
-            energy_source=source.replace(" ", "_"),
+            energy_source=source,
             monthly_emissions_kg=monthly_kg,
             total_emissions_kg=new_total,
             carbon_cap_kg=cap_kg,

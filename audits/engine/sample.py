@@ -157,7 +157,8 @@ def generate_production_frame(
         over_count = min(count, max(1, round(count * len(template) / default_count)))
         shares = rng.uniform(0.45, 0.93, size=count)
         over_positions = rng.choice(count, size=over_count, replace=False)
-        for position, over_share in zip(over_positions, template[:over_count], strict=True):
+        over_shares = np.resize(np.asarray(template), over_count)
+        for position, over_share in zip(over_positions, over_shares, strict=True):
             shares[position] = over_share
         season = np.asarray(_SEASON[sector_name])[month_numbers - 1]
         for index in range(count):
@@ -222,3 +223,58 @@ def write_sample_csv(path: str | os.PathLike[str], **kwargs: object) -> Path:
     target = Path(path)
     text.to_csv(target, index=False, lineterminator="\n", encoding="utf-8")
     return target
+
+
+_DIRTY_VALUES = {
+    "month": ("13", "0", "Jan", "1.5", ""),
+    "sector": ("Plastics", "", " steel "),
+    "monthly_production_tons": ("-5", "abc", "", "NaN", "1e308"),
+    "energy_used_mwh": ("-1", "inf", "x"),
+    "energy_source_type": ("diesel", "", "Natural Gas", "SOLAR"),
+    "raw_material_weight_tons": ("", "-2", "lots"),
+    "latitude": ("north", "95"),
+}
+
+
+def generate_dirty_frame(
+    *, rows: int = 1_000_000, dirty_fraction: float = 0.02, seed: int = 2026
+) -> pd.DataFrame:
+    """A large all-string frame (12 months per factory) with a share of messy cells.
+
+    Built with whole-array operations so that a million rows take about a second; used
+    to measure the cleaning pipeline and the audit at scale.
+    """
+    rng = np.random.default_rng(seed)
+    sectors = np.array(["Steel", "Textile", "Electronics"])
+    factory_count = max(1, -(-rows // 12))
+    factory_numbers = np.repeat(np.arange(factory_count), 12)[:rows]
+    sector_of_factory = sectors[rng.integers(0, 3, size=factory_count)]
+    scale = {"Steel": 1500.0, "Textile": 250.0, "Electronics": 150.0}
+    sector = sector_of_factory[factory_numbers]
+    base = np.vectorize(scale.get)(sector).astype("float64")
+    tons = base * rng.uniform(0.5, 1.5, size=rows)
+    intensity = np.where(sector == "Steel", 0.55, np.where(sector == "Textile", 3.0, 7.5))
+    spellings = np.array(["coal", "natural_gas", "Natural Gas", "grid", "solar", "nuclear"])
+    columns: dict[str, np.ndarray] = {
+        "factory_id": np.char.add("FAC_", factory_numbers.astype(str)),
+        "factory_name": np.char.add("Plant ", factory_numbers.astype(str)),
+        "sector": sector,
+        "country": np.full(rows, "Italy"),
+        "latitude": np.round(rng.uniform(-60, 70, size=rows), 4).astype(str),
+        "longitude": np.round(rng.uniform(-170, 170, size=rows), 4).astype(str),
+        "month": (np.arange(rows) % 12 + 1).astype(str),
+        "monthly_production_tons": np.round(tons, 1).astype(str),
+        "energy_used_mwh": np.round(tons * intensity, 1).astype(str),
+        "energy_source_type": spellings[rng.integers(0, len(spellings), size=rows)],
+        "raw_material_weight_tons": np.round(tons * 1.2, 1).astype(str),
+    }
+    frame = pd.DataFrame({name: values.astype(object) for name, values in columns.items()})
+    for name, choices in _DIRTY_VALUES.items():
+        mask = rng.random(rows) < dirty_fraction / len(_DIRTY_VALUES)
+        picks = np.array(choices, dtype=object)[rng.integers(0, len(choices), size=mask.sum())]
+        values = frame[name].to_numpy(dtype=object)
+        values[mask] = picks
+        frame[name] = values
+    duplicated = rng.random(rows) < dirty_fraction / 4
+    frame = pd.concat([frame, frame.loc[duplicated]], ignore_index=True)
+    return frame.astype(str)

@@ -115,7 +115,7 @@ USE_TZ = True
 # --- Files ------------------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+STATIC_ROOT = str(env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -128,12 +128,12 @@ STORAGES = {
 }
 # Uploaded files and audit artifacts. Never served directly: downloads go through
 # a view that checks the organization. Web servers and workers must share it.
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+MEDIA_ROOT = str(env.path("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = None
 
 CARBONTRACE_MAX_UPLOAD_BYTES = env.int("CARBONTRACE_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
-CARBONTRACE_SECTORS_FILE = env.path(
-    "CARBONTRACE_SECTORS_FILE", default=str(BASE_DIR / "config" / "sectors.json")
+CARBONTRACE_SECTORS_FILE = str(
+    env.path("CARBONTRACE_SECTORS_FILE", default=str(BASE_DIR / "config" / "sectors.json"))
 )
 
 # --- Celery -----------------------------------------------------------------

@@ -13,9 +13,11 @@ import logging
 import math
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -51,6 +53,11 @@ RESULTS_BATCH_SIZE = 2000
 GENERIC_FAILURE = (
     "The audit stopped because of an unexpected error on our side. The file was kept; "
     "try again, and if it fails again contact your administrator with the audit id."
+)
+STALLED = (
+    "The audit stopped without finishing: the worker was interrupted or the audit ran past "
+    "the time limit. Upload the file again; if it keeps failing, split it into smaller files "
+    "or contact your administrator."
 )
 QUEUE_UNAVAILABLE = (
     "The audit could not be queued because the task queue is unavailable. "
@@ -382,3 +389,29 @@ def audit_run(*, job_id: uuid.UUID | str) -> AuditJob | None:
         logger.exception("Audit job %s failed unexpectedly", job.pk)
         _job_fail(job_id=job.pk, message=GENERIC_FAILURE)
     return AuditJob.objects.get(pk=job.pk)
+
+
+def audit_fail_if_stalled(*, job: AuditJob) -> AuditJob:
+    """Fail a RUNNING job that started longer ago than the hard time limit allows.
+
+    A worker killed at the hard limit acknowledges the task without running our code, so
+    nothing else would ever end the job; no run can legitimately last longer than that.
+    """
+    limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    if (
+        job.status == AuditJob.Status.RUNNING
+        and job.started_at is not None
+        and job.started_at < timezone.now() - limit
+    ):
+        logger.error("Audit job %s stalled in RUNNING since %s", job.pk, job.started_at)
+        AuditJob.objects.filter(pk=job.pk, started_at=job.started_at).filter(
+            status=AuditJob.Status.RUNNING
+        ).update(
+            status=AuditJob.Status.FAILED,
+            stage="Failed",
+            error_message=STALLED,
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        job.refresh_from_db()
+    return job

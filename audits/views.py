@@ -8,7 +8,7 @@ from factories.selectors import membership_get_for_user
 
 from .forms import AuditUploadForm
 from .selectors import audit_get_for_user, audit_list_for_user, audit_results, audit_status_dict
-from .services import audit_create
+from .services import audit_create, audit_fail_if_stalled
 
 VIOLATORS_SHOWN = 25
 
@@ -34,8 +34,11 @@ def audit_upload(request):
     membership = _membership_or_403(request)
     if not membership.is_officer:
         raise PermissionDenied("Only compliance officers can upload production data.")
-    form = AuditUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        form = AuditUploadForm(request.POST, request.FILES)
+    else:
+        form = AuditUploadForm()
+    if form.is_bound and form.is_valid():
         try:
             job = audit_create(
                 organization=membership.organization,
@@ -53,7 +56,7 @@ def audit_upload(request):
 @login_required
 @require_GET
 def audit_detail(request, job_id):
-    job = audit_get_for_user(user=request.user, job_id=job_id)
+    job = audit_fail_if_stalled(job=audit_get_for_user(user=request.user, job_id=job_id))
     violators = (
         list(audit_results(job=job).filter(status="EXCEEDED")[:VIOLATORS_SHOWN])
         if job.status == job.Status.SUCCEEDED
@@ -74,7 +77,7 @@ def audit_detail(request, job_id):
 @login_required
 @require_GET
 def audit_status(request, job_id):
-    job = audit_get_for_user(user=request.user, job_id=job_id)
+    job = audit_fail_if_stalled(job=audit_get_for_user(user=request.user, job_id=job_id))
     response = JsonResponse(audit_status_dict(job=job))
     response["Cache-Control"] = "no-store"
     return response

@@ -8,8 +8,7 @@ from typing import Any
 
 from .summary import AuditOutcome, FactoryOutcome
 
-MONTH_LABELS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_LABELS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _top_factories(outcome: AuditOutcome, top_per_sector: int) -> dict[str, list[FactoryOutcome]]:
@@ -81,11 +80,22 @@ def render_emissions_chart(
             label = f"{factory['factory_id']}"
             if factory["factory_name"]:
                 label += f" ({factory['factory_name']})"
-            axis.plot(months, factory["cumulative_kg"], marker="o", markersize=3, linewidth=1.8,
-                      label=label)
+            axis.plot(
+                months,
+                factory["cumulative_kg"],
+                marker="o",
+                markersize=3,
+                linewidth=1.8,
+                label=label,
+            )
         cap = series["carbon_cap_kg"]
-        axis.axhline(cap, color="crimson", linestyle="--", linewidth=1.4,
-                     label=f"{sector} cap {cap / 1e6:,.1f}M kg")
+        axis.axhline(
+            cap,
+            color="crimson",
+            linestyle="--",
+            linewidth=1.4,
+            label=f"{sector} cap {cap / 1e6:,.1f}M kg",
+        )
         axis.set_title(sector)
         axis.set_xticks(months, data["month_labels"], rotation=45)
         axis.set_xlim(0.6, 12.4)

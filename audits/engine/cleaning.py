@@ -199,7 +199,7 @@ def step_match_sector(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
     configured = ", ".join(names)
     lookup = {name.lower(): name for name in names}
     raw = frame["sector"]
-    canonical = raw.str.lower().map(lookup)
+    canonical = _per_distinct(raw, lambda u: u.str.lower().map(lookup).astype(object))
     unknown = canonical.isna()
 
     def reason(rows: pd.DataFrame) -> pd.Series:
@@ -240,9 +240,11 @@ def step_map_energy_source(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
         unknown,
         "energy_source_type",
         raw,
-        lambda rows: "unknown energy source '"
-        + rows["energy_source_type"]
-        + f"' (configured: {known}, or one of their aliases)",
+        lambda rows: (
+            "unknown energy source '"
+            + rows["energy_source_type"]
+            + f"' (configured: {known}, or one of their aliases)"
+        ),
     )
     kept = frame.loc[~unknown].copy()
     kept_resolved = resolved.loc[~unknown].astype(str)
@@ -255,6 +257,27 @@ def step_map_energy_source(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
         defaulted + mapped,
         f"{defaulted} blank energy source(s) defaulted to {GRID}; "
         f"{mapped} alias or spelling(s) mapped to a configured source",
+    )
+
+
+def _per_distinct(series: pd.Series, function: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """Apply ``function`` to each distinct value once and spread the results by code.
+
+    Columns such as sector, month and energy source hold a handful of distinct values
+    in a million rows, so this keeps the work proportional to the distinct values.
+    """
+    codes, uniques = pd.factorize(series)
+    values = function(pd.Series(np.asarray(uniques, dtype=object), dtype=str)).to_numpy()
+    if len(values) == 0:
+        return pd.Series(np.empty(len(series), dtype=values.dtype), index=series.index)
+    return pd.Series(values[codes], index=series.index)
+
+
+def _lookup(series: pd.Series, mapping: Mapping[str, float]) -> np.ndarray:
+    """``mapping[value]`` for every value, NaN where missing, as a float array."""
+    table = dict(mapping)
+    return _per_distinct(series, lambda u: u.map(table).astype("float64")).to_numpy(
+        dtype="float64"
     )
 
 
@@ -277,14 +300,17 @@ def step_coerce_numbers(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
             defaulted_material = int((blank & ~failed).sum())
             parsed = parsed.where(~blank, 0.0)
             bad = ~blank & parsed.isna() & ~text.str.lower().isin(["nan", "+nan", "-nan"])
+
             def reason(rows: pd.DataFrame, name: str = name) -> pd.Series:
                 return f"{name} '" + rows[name] + "' is not a number"
         else:
             bad = parsed.isna() & ~text.str.lower().isin(["nan", "+nan", "-nan"])
+
             def reason(rows: pd.DataFrame, name: str = name) -> pd.Series:
                 return (f"{name} '" + rows[name] + "' is not a number").where(
                     rows[name] != "", f"{name} is blank"
                 )
+
         new = bad & ~failed
         rejected.append(_rejections(frame, new, name, text, reason))
         failed |= bad
@@ -309,7 +335,7 @@ def step_coerce_numbers(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
 def step_check_month(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
     """Month must be a whole number from 1 to 12 ("1", "01" and "1.0" are fine)."""
     text = frame["month"]
-    number = _parse_numbers(text)
+    number = _per_distinct(text, _parse_numbers).astype("float64")
     finite = np.isfinite(number)
     whole = finite & (number == np.floor(number.where(finite, 0.0)))
     in_range = (number >= 1) & (number <= 12)
@@ -328,7 +354,9 @@ def step_check_month(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
     rejected = _rejections(frame, bad, "month", text, reason)
     kept = frame.loc[~bad].copy()
     month = number.loc[~bad].astype("int64")
-    changed = int((month.astype(str) != kept["month"]).sum())
+    changed = int(
+        _per_distinct(kept["month"], lambda u: ~u.str.fullmatch(r"[1-9]|1[0-2]")).sum()
+    )
     kept["month"] = month
     return _StepOutcome(kept, [rejected], changed, f"{changed} month value(s) written as integers")
 
@@ -357,18 +385,17 @@ def step_check_quantities(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
     sectors = ctx.factors.sectors
     multipliers = dict(ctx.factors.energy_multipliers)
     with np.errstate(over="ignore", invalid="ignore"):
-        production_kg = frame["monthly_production_tons"].to_numpy() * frame["sector"].map(
-            {k: s.production_per_ton for k, s in sectors.items()}
-        ).to_numpy(dtype="float64")
+        production_kg = frame["monthly_production_tons"].to_numpy() * _lookup(
+            frame["sector"], {k: s.production_per_ton for k, s in sectors.items()}
+        )
         energy_kg = (
             frame["energy_used_mwh"].to_numpy()
-            * frame["sector"].map({k: s.energy_per_mwh for k, s in sectors.items()})
-            .to_numpy(dtype="float64")
-            * frame["energy_source_type"].map(multipliers).fillna(1.0).to_numpy(dtype="float64")
+            * _lookup(frame["sector"], {k: s.energy_per_mwh for k, s in sectors.items()})
+            * np.nan_to_num(_lookup(frame["energy_source_type"], multipliers), nan=1.0)
         )
-        material_kg = frame["raw_material_weight_tons"].to_numpy() * frame["sector"].map(
-            {k: s.material_processing_per_ton for k, s in sectors.items()}
-        ).to_numpy(dtype="float64")
+        material_kg = frame["raw_material_weight_tons"].to_numpy() * _lookup(
+            frame["sector"], {k: s.material_processing_per_ton for k, s in sectors.items()}
+        )
         monthly_kg = production_kg + energy_kg + material_kg
     too_large = pd.Series(~(monthly_kg <= MAX_MONTHLY_EMISSIONS_KG), index=frame.index) & ~failed
     components = np.nan_to_num(np.vstack([production_kg, energy_kg, material_kg]), nan=np.inf)
@@ -386,8 +413,9 @@ def step_check_quantities(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
             )
         )
     failed |= too_large
-    return _StepOutcome(frame.loc[~failed], rejected, 0, "negative, NaN, infinite and too-large "
-                        "quantities rejected")
+    return _StepOutcome(
+        frame.loc[~failed], rejected, 0, "negative, NaN, infinite and too-large quantities rejected"
+    )
 
 
 def step_drop_duplicates(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
@@ -440,12 +468,22 @@ def step_one_sector_per_factory(frame: pd.DataFrame, ctx: _Context) -> _StepOutc
     def reason(rows: pd.DataFrame) -> pd.Series:
         ref = reference.loc[rows.index]
         return (
-            "factory " + rows["factory_id"] + " is registered as " + ref
-            + ", row says " + rows["sector"]
+            "factory "
+            + rows["factory_id"]
+            + " is registered as "
+            + ref
+            + ", row says "
+            + rows["sector"]
         ).where(
             is_registered.loc[rows.index],
-            "factory " + rows["factory_id"] + " is " + ref + " on its first row (line "
-            + first_line.loc[rows.index].astype(str) + "), this row says " + rows["sector"],
+            "factory "
+            + rows["factory_id"]
+            + " is "
+            + ref
+            + " on its first row (line "
+            + first_line.loc[rows.index].astype(str)
+            + "), this row says "
+            + rows["sector"],
         )
 
     rejected = _rejections(frame, mismatch, "sector", frame["sector"], reason)

@@ -81,9 +81,7 @@ def _frozen_multipliers(
     source = energy_multipliers
     if source is None:
         source = DEFAULT_FACTORS.energy_multipliers
-    pairs = {
-        _source_key(str(k)): _quantity(v, f"multiplier of {k}") for k, v in source.items()
-    }
+    pairs = {_source_key(str(k)): _quantity(v, f"multiplier of {k}") for k, v in source.items()}
     pairs.setdefault(GRID, 1.0)
     return tuple(sorted(pairs.items()))
 
@@ -163,8 +161,8 @@ def make_emission_auditor(
 
         production = _quantity(production_tons, "production_tons")
         energy = _quantity(energy_mwh, "energy_mwh")
-        material = 0.0 if raw_material_tons is None else _quantity(
-            raw_material_tons, "raw_material_tons"
+        material = (
+            0.0 if raw_material_tons is None else _quantity(raw_material_tons, "raw_material_tons")
         )
         source = GRID if energy_source is None else energy_source
         multiplier = None

@@ -248,16 +248,16 @@ def generate_dirty_frame(
     sectors = np.array(["Steel", "Textile", "Electronics"])
     factory_count = max(1, -(-rows // 12))
     factory_numbers = np.repeat(np.arange(factory_count), 12)[:rows]
-    sector_of_factory = sectors[rng.integers(0, 3, size=factory_count)]
-    scale = {"Steel": 1500.0, "Textile": 250.0, "Electronics": 150.0}
-    sector = sector_of_factory[factory_numbers]
-    base = np.vectorize(scale.get)(sector).astype("float64")
+    sector_codes = rng.integers(0, 3, size=factory_count)[factory_numbers]
+    sector = sectors[sector_codes]
+    base = np.array([1500.0, 250.0, 150.0])[sector_codes]
     tons = base * rng.uniform(0.5, 1.5, size=rows)
-    intensity = np.where(sector == "Steel", 0.55, np.where(sector == "Textile", 3.0, 7.5))
+    intensity = np.array([0.55, 3.0, 7.5])[sector_codes]
     spellings = np.array(["coal", "natural_gas", "Natural Gas", "grid", "solar", "nuclear"])
+    numbers = pd.Series(factory_numbers).astype(str)
     columns: dict[str, np.ndarray] = {
-        "factory_id": np.char.add("FAC_", factory_numbers.astype(str)),
-        "factory_name": np.char.add("Plant ", factory_numbers.astype(str)),
+        "factory_id": ("FAC_" + numbers).to_numpy(dtype=object),
+        "factory_name": ("Plant " + numbers).to_numpy(dtype=object),
         "sector": sector,
         "country": np.full(rows, "Italy"),
         "latitude": np.round(rng.uniform(-60, 70, size=rows), 4).astype(str),

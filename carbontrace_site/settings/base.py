@@ -140,7 +140,10 @@ CARBONTRACE_SECTORS_FILE = str(
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6380/0")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 2 * 60 * 60,
+    "socket_connect_timeout": 5,
+}
 CELERY_TASK_DEFAULT_QUEUE = env.str("CARBONTRACE_QUEUE", default="carbontrace")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

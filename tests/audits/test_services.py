@@ -10,7 +10,14 @@ from kombu.exceptions import OperationalError
 from audits import services
 from audits.engine import FactorSet, audit_frame, clean_file, summary_dict
 from audits.models import AuditJob, FactoryResult
-from audits.services import GENERIC_FAILURE, QUEUE_UNAVAILABLE, audit_create, audit_run
+from audits.services import (
+    GENERIC_FAILURE,
+    QUEUE_UNAVAILABLE,
+    STALLED,
+    audit_create,
+    audit_fail_if_stalled,
+    audit_run,
+)
 from audits.tasks import audit_run_task
 from factories.models import Factory, Sector
 from factories.selectors import factors_as_dict
@@ -311,3 +318,21 @@ def test_the_task_runs_the_service(queued_job):
     audit_run_task.run(str(queued_job.pk))
     queued_job.refresh_from_db()
     assert queued_job.status == AuditJob.Status.SUCCEEDED
+
+
+def test_a_job_running_past_the_hard_time_limit_is_failed(queued_job, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.CELERY_TASK_TIME_LIMIT = 600
+    recent = timezone.now() - timedelta(seconds=300)
+    AuditJob.objects.filter(pk=queued_job.pk).update(status="RUNNING", started_at=recent)
+    job = audit_fail_if_stalled(job=AuditJob.objects.get(pk=queued_job.pk))
+    assert job.status == AuditJob.Status.RUNNING
+
+    stalled = timezone.now() - timedelta(seconds=700)
+    AuditJob.objects.filter(pk=queued_job.pk).update(started_at=stalled)
+    job = audit_fail_if_stalled(job=AuditJob.objects.get(pk=queued_job.pk))
+    assert (job.status, job.error_message) == (AuditJob.Status.FAILED, STALLED)
+    assert job.finished_at is not None

@@ -164,6 +164,12 @@ def test_a_bad_reporting_year_is_refused_on_the_form(
     assert not AuditJob.objects.exists()
 
 
+def test_an_empty_post_shows_the_errors(officer_client, configured_factors):
+    response = officer_client.post(reverse("audits:upload"), {})
+    assert response.status_code == 200
+    assert response.content.count(b"This field is required") == 2
+
+
 def test_a_missing_file_is_refused_on_the_form(officer_client, configured_factors):
     response = officer_client.post(reverse("audits:upload"), {"reporting_year": 2026})
     assert response.status_code == 200

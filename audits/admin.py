@@ -50,6 +50,13 @@ class AuditJobAdmin(ReadOnlyAdmin):
     search_fields = ["id", "source_name", "source_sha256"]
     list_select_related = ["organization", "created_by"]
     inlines = [FactoryResultInline]
+    # Files are never served by URL (MEDIA_URL is off); show their stored names instead.
+    exclude = ["source_file", "summary_csv", "chart_png", "rejected_csv", "cleaned_csv"]
+    readonly_fields = ["stored_files"]
+
+    @admin.display(description="Stored files")
+    def stored_files(self, job: AuditJob) -> str:
+        return ", ".join(field.name for field in job.artifacts.values()) or "-"
 
 
 @admin.register(FactoryResult)

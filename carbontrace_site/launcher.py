@@ -53,6 +53,7 @@ class Launcher:
         self.port = int(self.env.get("PORT", "8000"))
         self.host = self.env.get("HOST", "127.0.0.1")
         self.children: list[tuple[str, subprocess.Popen]] = []
+        self.accounts = ""
         self.stopping = False
 
     # --- processes --------------------------------------------------------
@@ -62,8 +63,17 @@ class Launcher:
         log(f"started {name} (pid {process.pid})")
         return process
 
-    def manage(self, *args: str) -> None:
-        subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=self.env, check=True)
+    def manage(self, *args: str) -> str:
+        completed = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=BASE_DIR,
+            env=self.env,
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        print(completed.stdout, end="", flush=True)
+        return completed.stdout
 
     def stop_all(self) -> None:
         for name, process in reversed(self.children):
@@ -136,7 +146,7 @@ class Launcher:
         log("migrating the database")
         self.manage("migrate", "--no-input", "-v", "0")
         self.manage("load_factors")
-        self.manage("seed_demo")
+        self.accounts = self.manage("seed_demo")
 
     def start_services(self) -> None:
         self.spawn(
@@ -166,6 +176,8 @@ class Launcher:
             if time.monotonic() > deadline:
                 raise SystemExit("The web server did not start.")
             time.sleep(0.2)
+        time.sleep(2)  # let the worker's start-up banner go by before the summary
+        print(f"\n{self.accounts}", flush=True)
         log(f"Carbon-Trace is running at http://{self.host}:{self.port}/  (Ctrl-C to stop)")
 
     def check_children(self) -> None:

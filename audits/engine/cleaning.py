@@ -281,9 +281,32 @@ def _lookup(series: pd.Series, mapping: Mapping[str, float]) -> np.ndarray:
     )
 
 
+_PLAIN_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+
+
 def _parse_numbers(text: pd.Series) -> pd.Series:
-    parsed = pd.to_numeric(text, errors="coerce")
-    return pd.Series(np.asarray(parsed, dtype="float64"), index=text.index) + 0.0
+    """Text to float64, NaN where it is not a number; ``-0`` becomes ``0.0``.
+
+    Plain decimal numbers (nearly every cell) are cast in one vectorised pass; only the
+    rest (``inf``, ``nan``, typos) go through the slower general parser.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        column = pa.array(text, type=pa.large_string(), from_pandas=True)
+        matches = pc.fill_null(pc.match_substring_regex(column, f"^{_PLAIN_NUMBER}$"), False)
+        numbers = pc.cast(pc.if_else(matches, column, "nan"), pa.float64())
+        plain = pd.Series(matches.to_numpy(zero_copy_only=False), index=text.index)
+        parsed = pd.Series(numbers.to_numpy(zero_copy_only=False), index=text.index)
+        others = ~plain & (text != "")
+        if others.any():
+            parsed[others] = pd.to_numeric(text[others], errors="coerce").astype("float64")
+    except (TypeError, ValueError, OverflowError, ImportError, ArithmeticError):
+        parsed = pd.Series(
+            np.asarray(pd.to_numeric(text, errors="coerce"), dtype="float64"), index=text.index
+        )
+    return parsed.astype("float64") + 0.0
 
 
 def step_coerce_numbers(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:

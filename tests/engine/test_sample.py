@@ -69,3 +69,15 @@ def test_smaller_samples():
     assert len(frame) == 18
     with pytest.raises(ValueError):
         generate_production_frame(factories_per_sector={"Plastics": 1})
+
+
+def test_dirty_frame_is_deterministic_and_cleans_into_a_partition():
+    from audits.engine import clean_frame, generate_dirty_frame
+
+    frame = generate_dirty_frame(rows=6000, seed=3)
+    assert frame.equals(generate_dirty_frame(rows=6000, seed=3))
+    assert len(frame) >= 6000
+    result = clean_frame(frame, DEFAULT_FACTORS)
+    assert len(result.cleaned) + len(result.rejected) == len(frame)
+    assert 0 < len(result.rejected) < len(frame) * 0.1
+    assert set(result.rejected["line_number"]).isdisjoint(result.cleaned["line_number"])

@@ -111,16 +111,3 @@ def missing_columns_csv(tmp_path) -> Path:
         encoding="utf-8",
     )
     return target
-
-
-@pytest.fixture
-def redis_url(settings) -> str:
-    """The broker URL, if a Redis answers there."""
-    import redis
-
-    url = settings.CELERY_BROKER_URL
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2).ping()
-    except (redis.RedisError, OSError) as exc:
-        service_missing(f"Redis is not reachable at {url}: {exc}")
-    return url

@@ -14,6 +14,7 @@ import math
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 from .factors import DEFAULT_FACTORS, GRID, normalise_energy_label
@@ -81,7 +82,17 @@ def _frozen_multipliers(
     source = energy_multipliers
     if source is None:
         source = DEFAULT_FACTORS.energy_multipliers
-    pairs = {_source_key(str(k)): _quantity(v, f"multiplier of {k}") for k, v in source.items()}
+    items = tuple(source.items())
+    try:
+        return _freeze_pairs(items)
+    except TypeError:  # unhashable values: let _quantity explain what is wrong
+        return _freeze_pairs.__wrapped__(items)
+
+
+@lru_cache(maxsize=64)
+def _freeze_pairs(items: tuple[tuple[Any, Any], ...]) -> tuple[tuple[str, float], ...]:
+    # One audit builds thousands of auditors from the same multipliers: freeze them once.
+    pairs = {_source_key(str(k)): _quantity(v, f"multiplier of {k}") for k, v in items}
     pairs.setdefault(GRID, 1.0)
     return tuple(sorted(pairs.items()))
 

@@ -48,3 +48,77 @@ def audit_status_dict(*, job: AuditJob) -> dict:
         "finished": job.is_finished,
         "error_message": job.error_message,
     }
+
+
+RESULT_LIST_COLUMNS = (
+    "id",
+    "factory_id",
+    "factory_code",
+    "sector",
+    "monthly_emissions_kg",
+    "production_kg",
+    "energy_kg",
+    "material_kg",
+    "total_emissions_kg",
+    "carbon_cap_kg",
+    "status",
+    "first_breach_month",
+    "alerts_count",
+    "months_reported",
+    "projected_annual_kg",
+    "factory__name",
+    "factory__country",
+)
+
+
+def audit_result_list(*, job: AuditJob) -> QuerySet[FactoryResult]:
+    """A job's factory results with only the columns the API shows (one query per page).
+
+    Filtering by job then sector/status or ordering by total uses the FactoryResult indexes.
+    """
+    return (
+        FactoryResult.objects.filter(job=job)
+        .select_related("factory")
+        .only(*RESULT_LIST_COLUMNS)
+        .order_by("-total_emissions_kg", "factory_code")
+    )
+
+
+REJECTED_COLUMNS = ("line_number", "factory_id", "column", "value", "reason")
+
+
+def audit_rejected_rows_count(*, job: AuditJob) -> int:
+    rows = (job.summary or {}).get("rows") or {}
+    if isinstance(rows.get("rejected"), int):
+        return rows["rejected"]
+    return sum(1 for _ in audit_rejected_rows(job=job))
+
+
+def audit_rejected_rows(*, job: AuditJob, offset: int = 0, limit: int | None = None):
+    """Rows of the job's rejected_rows.csv, streamed from the file (no row kept in memory).
+
+    The artifact is the record of what was rejected; a page reads only up to its last row.
+    """
+    import csv
+    import io
+    import itertools
+
+    field = job.rejected_csv
+    if not field or not field.storage.exists(field.name):
+        return []
+    with field.storage.open(field.name, "rb") as raw:
+        reader = csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
+        stop = None if limit is None else offset + limit
+        rows = []
+        for row in itertools.islice(reader, offset, stop):
+            line = row.get("line_number") or ""
+            rows.append(
+                {
+                    "line_number": int(line) if line.isdigit() else None,
+                    "factory_id": row.get("factory_id") or "",
+                    "column": row.get("column") or "",
+                    "value": row.get("value") or "",
+                    "reason": row.get("reason") or "",
+                }
+            )
+        return rows

@@ -8,6 +8,7 @@ The path of an upload, in order:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
@@ -415,3 +416,40 @@ def audit_fail_if_stalled(*, job: AuditJob) -> AuditJob:
         )
         job.refresh_from_db()
     return job
+
+
+# --- deleting a job ---------------------------------------------------------
+
+
+class AuditBusyError(Exception):
+    """The job is being run by a worker and cannot be deleted now."""
+
+
+def _job_files_delete(*, names: list[str], folder: str) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.warning("Could not delete audit file %s", name)
+    # Not empty (a foreign file) or not a local storage: leave the folder.
+    with contextlib.suppress(OSError, NotImplementedError):
+        Path(default_storage.path(folder)).rmdir()
+
+
+def audit_delete(*, job: AuditJob) -> None:
+    """Delete a job, its results and its files (the files once the deletion is committed).
+
+    A RUNNING job is refused: its worker would write files after they were removed.
+    """
+    with transaction.atomic():
+        locked = AuditJob.objects.select_for_update().filter(pk=job.pk).first()
+        if locked is None:
+            return
+        if locked.status == AuditJob.Status.RUNNING:
+            raise AuditBusyError(
+                "This audit is running; wait until it finishes, then delete it."
+            )
+        names = [field.name for field in locked.artifacts.values()]
+        folder = f"audits/{locked.pk}"
+        locked.delete()
+        transaction.on_commit(lambda: _job_files_delete(names=names, folder=folder))

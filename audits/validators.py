@@ -1,10 +1,13 @@
 """Checks on an uploaded production file before an audit job is created."""
 
+import csv
 from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+
+from audits.engine.reading import InputFileError, check_columns, normalise_header
 
 ALLOWED_EXTENSIONS = (".csv", ".xlsx")
 ZIP_MAGIC = b"PK\x03\x04"
@@ -51,3 +54,54 @@ def upload_validate(uploaded: UploadedFile) -> str:
             code="content",
         )
     return extension
+
+
+HEADER_MAX_BYTES = 64 * 1024
+
+
+def _header_cells(uploaded: UploadedFile, extension: str) -> list[str]:
+    if extension == ".xlsx":
+        import openpyxl
+
+        uploaded.seek(0)
+        try:
+            workbook = openpyxl.load_workbook(uploaded, read_only=True, data_only=True)
+            try:
+                first = next(workbook.worksheets[0].iter_rows(max_row=1, values_only=True), ())
+            finally:
+                workbook.close()
+        except Exception as exc:  # openpyxl raises many types for a damaged workbook
+            raise ValidationError(
+                "The .xlsx file could not be opened; open it in Excel and save it again, "
+                "or upload a CSV.",
+                code="content",
+            ) from exc
+        finally:
+            uploaded.seek(0)
+        return ["" if cell is None else str(cell) for cell in first]
+    head = _read_head(uploaded)[:HEADER_MAX_BYTES]
+    line, newline, _ = head.partition(b"\n")
+    if not newline and len(head) >= HEADER_MAX_BYTES:
+        raise ValidationError("The header line is longer than 64 KB.", code="header")
+    try:
+        text = line.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            "The file is not UTF-8 text. Save it as 'CSV UTF-8' and upload it again.",
+            code="encoding",
+        ) from exc
+    return next(csv.reader([text.rstrip("\r")]), [])
+
+
+def upload_header_validate(uploaded: UploadedFile, *, extension: str) -> None:
+    """Check the header row only (cheap), so a missing column is refused at upload time.
+
+    The rest of the file is read by the worker, which reports every other problem.
+    """
+    columns = [normalise_header(cell) for cell in _header_cells(uploaded, extension)]
+    while columns and not columns[-1]:
+        columns.pop()
+    try:
+        check_columns(columns)
+    except InputFileError as exc:
+        raise ValidationError(exc.message, code="columns") from exc

@@ -2,6 +2,8 @@
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+from django.http import Http404
 
 from .models import EnergySource, Factory, Membership, Organization, Sector
 
@@ -50,3 +52,22 @@ def factory_cap_overrides(*, organization: Organization) -> dict[str, float]:
             "code", "carbon_cap_kg"
         )
     )
+
+
+def factory_list_for_user(*, user) -> QuerySet[Factory]:
+    membership = membership_get_for_user(user=user)
+    if membership is None:
+        return Factory.objects.none()
+    return (
+        Factory.objects.filter(organization=membership.organization)
+        .select_related("sector")
+        .order_by("code")
+    )
+
+
+def factory_get_for_user(*, user, factory_id) -> Factory:
+    """The factory if it belongs to the user's organization; Http404 otherwise."""
+    try:
+        return factory_list_for_user(user=user).get(pk=int(factory_id))
+    except (Factory.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No factory here.") from exc

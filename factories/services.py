@@ -6,8 +6,9 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from rest_framework.authtoken.models import Token
 
-from .models import EnergySource, Membership, Organization, Sector
+from .models import EnergySource, Factory, Membership, Organization, Sector
 
 
 @dataclass(frozen=True)
@@ -113,3 +114,77 @@ def demo_seed() -> tuple[Organization, tuple[DemoAccount, ...]]:
         role = Membership.Role.OFFICER if account.role != "viewer" else Membership.Role.VIEWER
         membership_set(user=user, organization=organization, role=role)
     return organization, DEMO_ACCOUNTS
+
+
+# --- factories, factors and API tokens ----------------------------------------------
+
+FACTORY_EDITABLE_FIELDS = ("name", "country", "latitude", "longitude", "carbon_cap_kg")
+SECTOR_FIELDS = (
+    "name",
+    "production_per_ton",
+    "energy_per_mwh",
+    "material_processing_per_ton",
+    "carbon_cap_kg",
+)
+ENERGY_SOURCE_FIELDS = ("key", "label", "multiplier", "aliases")
+
+
+def _assign_and_save(instance, data: dict, allowed: tuple[str, ...]):
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    for name, value in data.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def factory_update(*, factory: Factory, data: dict) -> Factory:
+    """Change a factory's name, location or own cap (None falls back to the sector's cap).
+
+    The code, sector and organization are not editable: results refer to them.
+    """
+    return _assign_and_save(factory, data, FACTORY_EDITABLE_FIELDS)
+
+
+@transaction.atomic
+def sector_create(*, data: dict) -> Sector:
+    return _assign_and_save(Sector(), data, SECTOR_FIELDS)
+
+
+@transaction.atomic
+def sector_update(*, sector: Sector, data: dict) -> Sector:
+    return _assign_and_save(sector, data, SECTOR_FIELDS)
+
+
+def sector_delete(*, sector: Sector) -> None:
+    """Delete a sector no factory uses; ProtectedError otherwise."""
+    sector.delete()
+
+
+@transaction.atomic
+def energy_source_create(*, data: dict) -> EnergySource:
+    return _assign_and_save(EnergySource(), data, ENERGY_SOURCE_FIELDS)
+
+
+@transaction.atomic
+def energy_source_update(*, source: EnergySource, data: dict) -> EnergySource:
+    return _assign_and_save(source, data, ENERGY_SOURCE_FIELDS)
+
+
+def energy_source_delete(*, source: EnergySource) -> None:
+    source.delete()
+
+
+@transaction.atomic
+def token_rotate(*, user) -> Token:
+    """Give the user a new API token; the previous one stops working at once."""
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user)
+
+
+def token_revoke(*, user) -> bool:
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return bool(deleted)

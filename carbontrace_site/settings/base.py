@@ -40,6 +40,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "simple_history",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
     "factories",
     "audits",
 ]
@@ -135,6 +139,47 @@ CARBONTRACE_MAX_UPLOAD_BYTES = env.int("CARBONTRACE_MAX_UPLOAD_BYTES", default=5
 CARBONTRACE_SECTORS_FILE = str(
     env.path("CARBONTRACE_SECTORS_FILE", default=str(BASE_DIR / "config" / "sectors.json"))
 )
+
+# --- REST API -----------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "carbontrace_site.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "carbontrace_site.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "uploads": env.str("CARBONTRACE_UPLOAD_RATE", default="30/min"),
+        "token": env.str("CARBONTRACE_TOKEN_RATE", default="10/min"),
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Carbon-Trace API",
+    "DESCRIPTION": (
+        "Audit industrial carbon emissions: upload a year of monthly production data, follow "
+        "the audit, read per-factory results and download the files. Authenticate with "
+        "`Authorization: Token <key>` (POST /api/v1/auth/token/) or a signed-in session. "
+        'Every error answers {"error": {"code", "message", "details"}}.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AuditStatusEnum": "audits.models.AuditJob.Status",
+        "ResultStatusEnum": "audits.models.FactoryResult.Status",
+    },
+    # Served by WhiteNoise from static/vendor/ (copied from node_modules by the Makefile).
+    "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",
+    "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui/favicon-32x32.png",
+}
 
 # --- Celery -----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6380/0")

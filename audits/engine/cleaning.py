@@ -276,9 +276,7 @@ def _per_distinct(series: pd.Series, function: Callable[[pd.Series], pd.Series])
 def _lookup(series: pd.Series, mapping: Mapping[str, float]) -> np.ndarray:
     """``mapping[value]`` for every value, NaN where missing, as a float array."""
     table = dict(mapping)
-    return _per_distinct(series, lambda u: u.map(table).astype("float64")).to_numpy(
-        dtype="float64"
-    )
+    return _per_distinct(series, lambda u: u.map(table).astype("float64")).to_numpy(dtype="float64")
 
 
 _PLAIN_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
@@ -377,9 +375,7 @@ def step_check_month(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
     rejected = _rejections(frame, bad, "month", text, reason)
     kept = frame.loc[~bad].copy()
     month = number.loc[~bad].astype("int64")
-    changed = int(
-        _per_distinct(kept["month"], lambda u: ~u.str.fullmatch(r"[1-9]|1[0-2]")).sum()
-    )
+    changed = int(_per_distinct(kept["month"], lambda u: ~u.str.fullmatch(r"[1-9]|1[0-2]")).sum())
     kept["month"] = month
     return _StepOutcome(kept, [rejected], changed, f"{changed} month value(s) written as integers")
 

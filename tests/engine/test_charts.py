@@ -42,8 +42,9 @@ def test_cumulative_series_top_four_per_sector():
     assert len(steel["factories"]) == 4
     totals = [f["total_emissions_kg"] for f in steel["factories"]]
     assert totals == sorted(totals, reverse=True)
-    best = max((f for f in outcome.factories if f.sector == "Steel"),
-               key=lambda f: f.total_emissions_kg)
+    best = max(
+        (f for f in outcome.factories if f.sector == "Steel"), key=lambda f: f.total_emissions_kg
+    )
     assert steel["factories"][0]["factory_id"] == best.factory_id
     cumulative = steel["factories"][0]["cumulative_kg"]
     assert cumulative == sorted(cumulative)

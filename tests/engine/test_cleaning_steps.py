@@ -34,27 +34,48 @@ def test_cleaned_columns_and_types(factors, make_frame):
     result = clean(factors, make_frame({}))
     cleaned = result.cleaned
     assert list(cleaned.columns) == [
-        "line_number", "factory_id", "factory_name", "sector", "country", "latitude",
-        "longitude", "month", "monthly_production_tons", "energy_used_mwh",
-        "energy_source_type", "raw_material_weight_tons",
+        "line_number",
+        "factory_id",
+        "factory_name",
+        "sector",
+        "country",
+        "latitude",
+        "longitude",
+        "month",
+        "monthly_production_tons",
+        "energy_used_mwh",
+        "energy_source_type",
+        "raw_material_weight_tons",
     ]
     assert cleaned["month"].dtype == "int64"
     assert cleaned["line_number"].dtype == "int64"
-    for name in ("monthly_production_tons", "energy_used_mwh", "raw_material_weight_tons",
-                 "latitude", "longitude"):
+    for name in (
+        "monthly_production_tons",
+        "energy_used_mwh",
+        "raw_material_weight_tons",
+        "latitude",
+        "longitude",
+    ):
         assert cleaned[name].dtype == "float64"
     row = cleaned.iloc[0]
     assert (row.factory_name, row.country) == ("", "")
     assert math.isnan(row.latitude)
-    assert list(result.rejected.columns) == ["line_number", "factory_id", "column", "value",
-                                             "reason"]
+    assert list(result.rejected.columns) == [
+        "line_number",
+        "factory_id",
+        "column",
+        "value",
+        "reason",
+    ]
 
 
 # step 1 -------------------------------------------------------------------------------
 
+
 def test_step1_headers_match_case_and_space_insensitively(factors, make_frame):
-    frame = make_frame({}).rename(columns={"factory_id": " Factory ID ",
-                                           "monthly_production_tons": "Monthly Production Tons"})
+    frame = make_frame({}).rename(
+        columns={"factory_id": " Factory ID ", "monthly_production_tons": "Monthly Production Tons"}
+    )
     assert len(clean(factors, frame).cleaned) == 1
 
 
@@ -83,6 +104,7 @@ def test_step1_line_numbers_default_to_file_lines(factors, make_frame):
 
 # step 2 -------------------------------------------------------------------------------
 
+
 def test_step2_whitespace_is_stripped_and_counted(factors, make_frame):
     result = clean(factors, make_frame({"factory_id": "  FAC_A ", "sector": " Steel\t"}))
     assert result.cleaned.iloc[0].factory_id == "FAC_A"
@@ -97,6 +119,7 @@ def test_step2_blank_factory_id_is_rejected(factors, make_frame):
 
 
 # step 3 -------------------------------------------------------------------------------
+
 
 def test_step3_sector_case_is_normalised(factors, make_frame):
     result = clean(factors, make_frame({"sector": "sTEEL"}))
@@ -119,12 +142,18 @@ def test_step3_blank_sector(factors, make_frame):
 
 # step 4 -------------------------------------------------------------------------------
 
+
 def test_step4_aliases_and_case(factors, make_frame):
     raw = ["Natural Gas", "solar", "ELECTRICITY", "nat_gas", "Coal", "wind"]
     frame = make_frame(*({"month": str(i + 1), "energy_source_type": s} for i, s in enumerate(raw)))
     result = clean(factors, frame)
     assert result.cleaned["energy_source_type"].tolist() == [
-        "natural_gas", "renewable", "grid", "natural_gas", "coal", "renewable"
+        "natural_gas",
+        "renewable",
+        "grid",
+        "natural_gas",
+        "coal",
+        "renewable",
     ]
 
 
@@ -142,6 +171,7 @@ def test_step4_unknown_energy_source(factors, make_frame):
 
 
 # step 5 -------------------------------------------------------------------------------
+
 
 def test_step5_unparseable_number(factors, make_frame):
     rejection = only_rejection(clean(factors, make_frame({"monthly_production_tons": "12t"})))
@@ -189,6 +219,7 @@ def test_step5_bad_coordinates_are_blanked_not_rejected(factors, make_frame):
 
 # step 6 -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("month", ["1", " 01 ", "1.0", "12"])
 def test_step6_accepted_months(factors, make_frame, month):
     result = clean(factors, make_frame({"month": month}))
@@ -215,6 +246,7 @@ def test_step6_rejected_months(factors, make_frame, month, reason):
 
 # step 7 -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("column", "value", "reason"),
     [
@@ -230,8 +262,12 @@ def test_step7_bad_quantities(factors, make_frame, column, value, reason):
 
 
 def test_step7_value_too_large(factors, make_frame):
-    result = clean(factors, make_frame({"monthly_production_tons": "1e308"},
-                                       {"month": "2", "energy_used_mwh": "1e299"}))
+    result = clean(
+        factors,
+        make_frame(
+            {"monthly_production_tons": "1e308"}, {"month": "2", "energy_used_mwh": "1e299"}
+        ),
+    )
     assert result.cleaned.empty
     reasons = result.rejected["reason"].tolist()
     assert all(r.startswith("value too large") for r in reasons)
@@ -239,6 +275,7 @@ def test_step7_value_too_large(factors, make_frame):
 
 
 # step 8 -------------------------------------------------------------------------------
+
 
 def test_step8_last_duplicate_wins(factors, make_frame):
     frame = make_frame(
@@ -254,6 +291,7 @@ def test_step8_last_duplicate_wins(factors, make_frame):
 
 
 # step 9 -------------------------------------------------------------------------------
+
 
 def test_step9_first_row_sector_wins(factors, make_frame):
     frame = make_frame({}, {"month": "2", "sector": "Textile"}, {"month": "3"})
@@ -280,6 +318,7 @@ def test_step9_other_factories_are_untouched(factors, make_frame):
 
 # step 10 ------------------------------------------------------------------------------
 
+
 def test_step10_sorted_by_factory_then_month(factors, make_frame):
     frame = make_frame(
         {"factory_id": "FAC_B", "month": "2"},
@@ -289,7 +328,10 @@ def test_step10_sorted_by_factory_then_month(factors, make_frame):
     )
     result = clean(factors, frame)
     assert list(zip(result.cleaned.factory_id, result.cleaned.month, strict=True)) == [
-        ("FAC_A", 1), ("FAC_A", 3), ("FAC_B", 1), ("FAC_B", 2)
+        ("FAC_A", 1),
+        ("FAC_A", 3),
+        ("FAC_B", 1),
+        ("FAC_B", 2),
     ]
     assert result.cleaned["line_number"].tolist() == [5, 3, 4, 2]
     assert result.report[9].changed == 2  # lines 2 and 5 swap places
@@ -301,11 +343,17 @@ def test_rejections_are_sorted_by_line(factors, make_frame):
 
 
 def test_non_string_input_frame_is_accepted(factors):
-    frame = pd.DataFrame({
-        "factory_id": ["FAC_A"], "sector": ["Steel"], "month": [1],
-        "monthly_production_tons": [100.0], "energy_used_mwh": [50], "energy_source_type": [None],
-        "raw_material_weight_tons": [float("nan")],
-    })
+    frame = pd.DataFrame(
+        {
+            "factory_id": ["FAC_A"],
+            "sector": ["Steel"],
+            "month": [1],
+            "monthly_production_tons": [100.0],
+            "energy_used_mwh": [50],
+            "energy_source_type": [None],
+            "raw_material_weight_tons": [float("nan")],
+        }
+    )
     result = clean(factors, frame)
     assert result.cleaned.iloc[0].energy_source_type == "grid"
     assert result.cleaned.iloc[0].raw_material_weight_tons == 0.0

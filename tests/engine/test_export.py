@@ -17,7 +17,7 @@ from audits.engine import (
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
         ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
         ("-2+3", "'-2+3"),
         ("@SUM(A1)", "'@SUM(A1)"),
@@ -40,18 +40,39 @@ def test_safe_cell(value, expected):
 def make_outcome_and_cleaning():
     frame = pd.DataFrame(
         [
-            {"factory_id": "=EVIL()", "sector": "Steel", "month": "1",
-             "monthly_production_tons": "100", "energy_used_mwh": "50",
-             "energy_source_type": "coal", "raw_material_weight_tons": "120",
-             "factory_name": "@Works", "country": "-Nowhere"},
-            {"factory_id": "FAC_B", "sector": "Textile", "month": "1",
-             "monthly_production_tons": "12.345", "energy_used_mwh": "0.1",
-             "energy_source_type": "grid", "raw_material_weight_tons": "",
-             "factory_name": "Plain", "country": "Italy"},
-            {"factory_id": "+FAC_C", "sector": "Steel", "month": "2",
-             "monthly_production_tons": "-5", "energy_used_mwh": "1",
-             "energy_source_type": "grid", "raw_material_weight_tons": "1",
-             "factory_name": "", "country": ""},
+            {
+                "factory_id": "=EVIL()",
+                "sector": "Steel",
+                "month": "1",
+                "monthly_production_tons": "100",
+                "energy_used_mwh": "50",
+                "energy_source_type": "coal",
+                "raw_material_weight_tons": "120",
+                "factory_name": "@Works",
+                "country": "-Nowhere",
+            },
+            {
+                "factory_id": "FAC_B",
+                "sector": "Textile",
+                "month": "1",
+                "monthly_production_tons": "12.345",
+                "energy_used_mwh": "0.1",
+                "energy_source_type": "grid",
+                "raw_material_weight_tons": "",
+                "factory_name": "Plain",
+                "country": "Italy",
+            },
+            {
+                "factory_id": "+FAC_C",
+                "sector": "Steel",
+                "month": "2",
+                "monthly_production_tons": "-5",
+                "energy_used_mwh": "1",
+                "energy_source_type": "grid",
+                "raw_material_weight_tons": "1",
+                "factory_name": "",
+                "country": "",
+            },
         ],
         dtype=str,
     )
@@ -65,9 +86,18 @@ def test_summary_csv_columns_and_values_parse_back(tmp_path):
     assert path.name == "audit_summary_2024.csv"
     with open(path, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    for required in ("factory_id", "sector", "months_reported", "year_to_date_emissions_kg",
-                     "carbon_cap_kg", "carbon_cap_status", "first_breach_month",
-                     "alerts_count", "max_monthly_emissions_kg", "avg_monthly_emissions_kg"):
+    for required in (
+        "factory_id",
+        "sector",
+        "months_reported",
+        "year_to_date_emissions_kg",
+        "carbon_cap_kg",
+        "carbon_cap_status",
+        "first_breach_month",
+        "alerts_count",
+        "max_monthly_emissions_kg",
+        "avg_monthly_emissions_kg",
+    ):
         assert required in rows[0]
     by_id = {r["factory_id"]: r for r in rows}
     evil = by_id["'=EVIL()"]
@@ -82,8 +112,11 @@ def test_summary_csv_columns_and_values_parse_back(tmp_path):
     assert int(evil["months_reported"]) == 1
     textile = by_id["FAC_B"]
     source = next(f for f in outcome.factories if f.factory_id == "FAC_B")
-    for column, attr in (("production_kg", "production_kg"), ("energy_kg", "energy_kg"),
-                         ("avg_monthly_emissions_kg", "avg_monthly_emissions_kg")):
+    for column, attr in (
+        ("production_kg", "production_kg"),
+        ("energy_kg", "energy_kg"),
+        ("avg_monthly_emissions_kg", "avg_monthly_emissions_kg"),
+    ):
         assert float(textile[column]) == getattr(source, attr)
 
 

@@ -10,12 +10,20 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def test_default_factors_match_the_design():
     steel = DEFAULT_FACTORS.sector("steel")
-    assert (steel.production_per_ton, steel.energy_per_mwh, steel.material_processing_per_ton,
-            steel.carbon_cap_kg) == (1850, 820, 120, 90_000_000)
+    assert (
+        steel.production_per_ton,
+        steel.energy_per_mwh,
+        steel.material_processing_per_ton,
+        steel.carbon_cap_kg,
+    ) == (1850, 820, 120, 90_000_000)
     assert DEFAULT_FACTORS.sector("Textile").carbon_cap_kg == 7_500_000
     assert DEFAULT_FACTORS.sector("ELECTRONICS").carbon_cap_kg == 13_000_000
     assert dict(DEFAULT_FACTORS.energy_multipliers) == {
-        "coal": 1.25, "natural_gas": 0.85, "grid": 1.0, "renewable": 0.35, "nuclear": 0.15,
+        "coal": 1.25,
+        "natural_gas": 0.85,
+        "grid": 1.0,
+        "renewable": 0.35,
+        "nuclear": 0.15,
     }
 
 
@@ -26,10 +34,21 @@ def test_unknown_sector_is_a_key_error():
 
 @pytest.mark.parametrize(
     ("raw", "key"),
-    [("gas", "natural_gas"), ("Natural Gas", "natural_gas"), ("NAT_GAS", "natural_gas"),
-     ("electricity", "grid"), ("Electrical  Grid", "grid"), ("solar", "renewable"),
-     ("Wind", "renewable"), ("hydro", "renewable"), ("coal", "coal"), (" Nuclear ", "nuclear"),
-     (None, "grid"), ("", "grid"), ("diesel", None)],
+    [
+        ("gas", "natural_gas"),
+        ("Natural Gas", "natural_gas"),
+        ("NAT_GAS", "natural_gas"),
+        ("electricity", "grid"),
+        ("Electrical  Grid", "grid"),
+        ("solar", "renewable"),
+        ("Wind", "renewable"),
+        ("hydro", "renewable"),
+        ("coal", "coal"),
+        (" Nuclear ", "nuclear"),
+        (None, "grid"),
+        ("", "grid"),
+        ("diesel", None),
+    ],
 )
 def test_resolve_energy_source(raw, key):
     assert DEFAULT_FACTORS.resolve_energy_source(raw) == key

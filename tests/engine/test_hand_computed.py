@@ -6,8 +6,11 @@ from audits.engine import DEFAULT_FACTORS, Industry
 
 
 def test_steel_factory_by_hand():
-    steel = Industry("FAC_STEEL_X", DEFAULT_FACTORS.sector("Steel"),
-                     energy_multipliers=DEFAULT_FACTORS.energy_multipliers)
+    steel = Industry(
+        "FAC_STEEL_X",
+        DEFAULT_FACTORS.sector("Steel"),
+        energy_multipliers=DEFAULT_FACTORS.energy_multipliers,
+    )
     # month 1: 100 t * 1850 = 185000.00; 50 MWh * 820 * 1.25 (coal) = 51250.00;
     #          120 t * 120 = 14400.00 -> 250650.00
     first = steel.record_month(100, 50, "coal", 120)
@@ -24,8 +27,11 @@ def test_steel_factory_by_hand():
 
 
 def test_textile_factory_by_hand():
-    textile = Industry("FAC_TEXTILE_X", DEFAULT_FACTORS.sector("Textile"),
-                       energy_multipliers=DEFAULT_FACTORS.energy_multipliers)
+    textile = Industry(
+        "FAC_TEXTILE_X",
+        DEFAULT_FACTORS.sector("Textile"),
+        energy_multipliers=DEFAULT_FACTORS.energy_multipliers,
+    )
     # 80 t * 450 = 36000.00; 200 MWh * 520 * 0.85 = 88400.00; 90 t * 65 = 5850.00 -> 130250.00
     month = textile.record_month(80, 200, "natural_gas", 90)
     assert round(month.production_kg, 2) == 36000.00
@@ -38,8 +44,11 @@ def test_textile_factory_by_hand():
 
 
 def test_electronics_factory_by_hand():
-    electronics = Industry("FAC_ELEC_X", DEFAULT_FACTORS.sector("Electronics"),
-                           energy_multipliers=DEFAULT_FACTORS.energy_multipliers)
+    electronics = Industry(
+        "FAC_ELEC_X",
+        DEFAULT_FACTORS.sector("Electronics"),
+        energy_multipliers=DEFAULT_FACTORS.energy_multipliers,
+    )
     # 12.5 t * 760 = 9500.00; 95 MWh * 680 * 0.35 (renewable) = 22610.00; 14 t * 95 = 1330.00
     month = electronics.record_month(12.5, 95, "renewable", 14)
     assert round(month.production_kg, 2) == 9500.00
@@ -53,8 +62,11 @@ def test_electronics_factory_by_hand():
 
 
 def test_electronics_factory_crosses_its_cap_by_hand():
-    electronics = Industry("FAC_ELEC_Y", DEFAULT_FACTORS.sector("Electronics"),
-                           energy_multipliers=DEFAULT_FACTORS.energy_multipliers)
+    electronics = Industry(
+        "FAC_ELEC_Y",
+        DEFAULT_FACTORS.sector("Electronics"),
+        energy_multipliers=DEFAULT_FACTORS.energy_multipliers,
+    )
     # each month: 500 t * 760 = 380000.00; 2000 MWh * 680 = 1360000.00; 600 t * 95 = 57000.00
     #             -> 1797000.00; cap 13000000.00 is passed in month 8 (14376000.00)
     for _ in range(7):

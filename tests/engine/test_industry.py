@@ -4,8 +4,12 @@ from audits.engine import DEFAULT_FACTORS, Industry
 
 
 def make_steel(**kwargs):
-    return Industry("FAC_STEEL_01", DEFAULT_FACTORS.sector("Steel"),
-                    energy_multipliers=DEFAULT_FACTORS.energy_multipliers, **kwargs)
+    return Industry(
+        "FAC_STEEL_01",
+        DEFAULT_FACTORS.sector("Steel"),
+        energy_multipliers=DEFAULT_FACTORS.energy_multipliers,
+        **kwargs,
+    )
 
 
 def test_a_new_industry_is_empty():
@@ -55,8 +59,18 @@ def test_history_is_an_immutable_copy():
 
 
 @pytest.mark.parametrize(
-    "name", ["factory_id", "sector", "total_emissions_kg", "history", "alerts_count",
-             "is_over_cap", "first_breach_month", "months_reported", "projected_annual_kg"]
+    "name",
+    [
+        "factory_id",
+        "sector",
+        "total_emissions_kg",
+        "history",
+        "alerts_count",
+        "is_over_cap",
+        "first_breach_month",
+        "months_reported",
+        "projected_annual_kg",
+    ],
 )
 def test_properties_are_read_only(name):
     industry = make_steel()

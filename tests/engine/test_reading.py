@@ -7,8 +7,10 @@ import pytest
 
 from audits.engine import DEFAULT_FACTORS, InputFileError, clean_file, read_table, reading
 
-HEADER = ("factory_id,sector,month,monthly_production_tons,energy_used_mwh,"
-          "energy_source_type,raw_material_weight_tons")
+HEADER = (
+    "factory_id,sector,month,monthly_production_tons,energy_used_mwh,"
+    "energy_source_type,raw_material_weight_tons"
+)
 ROW = "FAC_A,Steel,1,100,50,grid,120"
 
 
@@ -103,12 +105,15 @@ def make_workbook(tmp_path, rows):
 
 
 def test_xlsx_is_read_as_text_with_sheet_row_numbers(tmp_path):
-    path = make_workbook(tmp_path, [
-        HEADER.split(","),
-        ["FAC_A", "Steel", 1, 100.5, 50, "grid", None],
-        [None] * 7,
-        ["FAC_B", "textile", 2.0, 3, 4, "Natural Gas", 5],
-    ])
+    path = make_workbook(
+        tmp_path,
+        [
+            HEADER.split(","),
+            ["FAC_A", "Steel", 1, 100.5, 50, "grid", None],
+            [None] * 7,
+            ["FAC_B", "textile", 2.0, 3, 4, "Natural Gas", 5],
+        ],
+    )
     frame = read_table(path)
     assert frame["line_number"].tolist() == [2, 4]
     assert frame["month"].tolist() == ["1", "2"]
@@ -118,10 +123,13 @@ def test_xlsx_is_read_as_text_with_sheet_row_numbers(tmp_path):
 
 
 def test_xlsx_rejections_carry_sheet_rows(tmp_path):
-    path = make_workbook(tmp_path, [
-        HEADER.split(","),
-        ["FAC_A", "Steel", 13, 1, 1, "grid", 1],
-    ])
+    path = make_workbook(
+        tmp_path,
+        [
+            HEADER.split(","),
+            ["FAC_A", "Steel", 13, 1, 1, "grid", 1],
+        ],
+    )
     result = clean_file(path, DEFAULT_FACTORS)
     assert result.rejected.iloc[0]["line_number"] == 2
     assert result.rejected.iloc[0]["reason"] == "month 13 is outside 1..12"

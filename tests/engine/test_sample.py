@@ -30,9 +30,13 @@ def test_fifty_factories_by_twelve_months():
     assert len(frame) == 600
     assert frame["factory_id"].nunique() == 50
     assert frame.groupby("sector")["factory_id"].nunique().to_dict() == {
-        "Steel": 20, "Textile": 15, "Electronics": 15}
-    assert (frame.groupby("factory_id")["month"].apply(sorted).map(list)
-            == [list(range(1, 13))] * 50).all()
+        "Steel": 20,
+        "Textile": 15,
+        "Electronics": 15,
+    }
+    assert (
+        frame.groupby("factory_id")["month"].apply(sorted).map(list) == [list(range(1, 13))] * 50
+    ).all()
     assert {"FAC_STEEL_01", "FAC_TEXTILE_15", "FAC_ELEC_01"} <= set(frame["factory_id"])
     assert frame["latitude"].between(-90, 90).all()
     assert frame["longitude"].between(-180, 180).all()

@@ -13,11 +13,19 @@ def cleaned_frame(rows):
 
 
 def row(factory_id, sector, month, tons, mwh="0", source="grid", material="0"):
-    return {"factory_id": factory_id, "sector": sector, "month": str(month),
-            "monthly_production_tons": str(tons), "energy_used_mwh": mwh,
-            "energy_source_type": source, "raw_material_weight_tons": material,
-            "factory_name": f"{factory_id} works", "country": "Italy",
-            "latitude": "45.0", "longitude": ""}
+    return {
+        "factory_id": factory_id,
+        "sector": sector,
+        "month": str(month),
+        "monthly_production_tons": str(tons),
+        "energy_used_mwh": mwh,
+        "energy_source_type": source,
+        "raw_material_weight_tons": material,
+        "factory_name": f"{factory_id} works",
+        "country": "Italy",
+        "latitude": "45.0",
+        "longitude": "",
+    }
 
 
 @pytest.fixture
@@ -54,7 +62,11 @@ def test_factory_figures(outcome_and_cleaning):
     assert steel_a.max_monthly_emissions_kg == pytest.approx(55_500_000.00)
     assert steel_a.avg_monthly_emissions_kg == pytest.approx(55_500_000.00)
     assert (steel_a.factory_name, steel_a.country, steel_a.latitude, steel_a.longitude) == (
-        "S_A works", "Italy", 45.0, None)
+        "S_A works",
+        "Italy",
+        45.0,
+        None,
+    )
     steel_b = next(f for f in outcome.factories if f.factory_id == "S_B")
     assert steel_b.status == "COMPLIANT" and steel_b.first_breach_month is None
     assert steel_b.monthly_emissions_kg[2] is None  # March not reported
@@ -71,7 +83,8 @@ def test_totals_equal_the_sum_of_factories(outcome_and_cleaning):
     expected = 166_500_000 + 5_550_000 + 9_000_000 + 7_600
     assert totals["total_emissions_kg"] == pytest.approx(expected)
     assert totals["total_emissions_kg"] == pytest.approx(
-        sum(f.total_emissions_kg for f in outcome.factories))
+        sum(f.total_emissions_kg for f in outcome.factories)
+    )
     assert totals["total_emissions_tons"] == pytest.approx(expected / 1000)
     assert totals["factories_over_cap"] == 2
     assert totals["total_alerts"] == 2 + 1
@@ -93,13 +106,13 @@ def test_sector_breakdown(outcome_and_cleaning):
     assert breakdown["Steel"]["over_cap"] == 1
     assert breakdown["Electronics"]["over_cap"] == 0
     assert sum(s["total_emissions_kg"] for s in breakdown.values()) == pytest.approx(
-        outcome.totals()["total_emissions_kg"])
+        outcome.totals()["total_emissions_kg"]
+    )
 
 
 def test_factory_caps_override_the_sector_cap():
     cleaning = cleaned_frame([row("E_D", "Electronics", 1, 10)])
-    outcome = audit_frame(cleaning.cleaned, DEFAULT_FACTORS, year=2025,
-                          factory_caps={"E_D": 5000})
+    outcome = audit_frame(cleaning.cleaned, DEFAULT_FACTORS, year=2025, factory_caps={"E_D": 5000})
     assert outcome.factories[0].carbon_cap_kg == 5000
     assert outcome.factories[0].status == "EXCEEDED"
 

@@ -28,6 +28,7 @@ from rest_framework.views import APIView
 
 from carbontrace_site.api_docs import READ_ERRORS, errors
 from carbontrace_site.exceptions import Conflict, PayloadTooLarge
+from carbontrace_site.pagination import PageNumberPagination
 from carbontrace_site.permissions import IsMember, IsOfficerForWrites
 
 from .models import AuditJob, FactoryResult
@@ -160,6 +161,7 @@ class AuditListApi(APIView):
     """List the organization's audits, or upload a file to start one."""
 
     permission_classes = (IsMember, IsOfficerForWrites)
+    pagination_class = PageNumberPagination
     parser_classes = (MultiPartParser, FormParser)
     throttle_scope = "uploads"
     queryset = AuditJob.objects.none()  # for the schema's filter parameters only
@@ -311,6 +313,7 @@ class AuditFactoriesApi(APIView):
     """Per-factory results of one audit, with the 12 monthly figures."""
 
     permission_classes = (IsMember,)
+    pagination_class = PageNumberPagination
     filter_backends = (
         django_filters.rest_framework.DjangoFilterBackend,
         filters.SearchFilter,
@@ -390,6 +393,7 @@ class AuditRejectedRowsApi(APIView):
     """Rows the cleaning dropped, with their line in the file and the reason, in file order."""
 
     permission_classes = (IsMember,)
+    pagination_class = PageNumberPagination
 
     @extend_schema_serializer(component_name="RejectedRow")
     class OutputSerializer(serializers.Serializer):

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from carbontrace_site.api_docs import READ_ERRORS, errors
 from carbontrace_site.exceptions import Conflict
+from carbontrace_site.pagination import PageNumberPagination
 from carbontrace_site.permissions import IsMember, IsOfficerForWrites, IsStaffForWrites
 
 from .models import EnergySource, Factory, Sector
@@ -64,6 +65,7 @@ FACTORY_ORDERING = ("code", "name", "country", "created_at")
 
 class FactoryListApi(APIView):
     permission_classes = (IsMember,)
+    pagination_class = PageNumberPagination
     filter_backends = (
         django_filters.rest_framework.DjangoFilterBackend,
         filters.SearchFilter,

@@ -13,7 +13,21 @@ MONTHS_PER_YEAR = 12
 class Industry:
     """A factory under audit. Months are added with ``record_month``; all else is read-only."""
 
-    __slots__ = ("_auditor", "_cap_kg", "_factory_id", "_history", "_sector")
+    # The component totals, alerts, first breach and largest month are kept as the
+    # months arrive, so reading them does not walk the history again.
+    __slots__ = (
+        "_alerts_count",
+        "_auditor",
+        "_cap_kg",
+        "_energy_kg",
+        "_factory_id",
+        "_first_breach_month",
+        "_history",
+        "_material_kg",
+        "_max_monthly_kg",
+        "_production_kg",
+        "_sector",
+    )
 
     def __init__(
         self,
@@ -30,6 +44,12 @@ class Industry:
             sector.name, sector.emission_factor(), self._cap_kg, energy_multipliers
         )
         self._history: tuple[MonthlyAudit, ...] = ()
+        self._production_kg = 0.0
+        self._energy_kg = 0.0
+        self._material_kg = 0.0
+        self._max_monthly_kg = 0.0
+        self._alerts_count = 0
+        self._first_breach_month: int | None = None
 
     def __repr__(self) -> str:
         return (
@@ -51,6 +71,15 @@ class Industry:
             production_tons, energy_mwh, energy_source, raw_material_tons, month=month
         )
         self._history = (*self._history, record)
+        self._production_kg += record.production_kg
+        self._energy_kg += record.energy_kg
+        self._material_kg += record.material_kg
+        if record.monthly_emissions_kg > self._max_monthly_kg or len(self._history) == 1:
+            self._max_monthly_kg = record.monthly_emissions_kg
+        if record.status == STATUS_ALERT:
+            self._alerts_count += 1
+            if self._first_breach_month is None:
+                self._first_breach_month = record.month
         return record
 
     @property
@@ -81,7 +110,7 @@ class Industry:
     @property
     def alerts_count(self) -> int:
         """Number of months that ended with the running total above the cap."""
-        return sum(1 for record in self._history if record.status == STATUS_ALERT)
+        return self._alerts_count
 
     @property
     def is_over_cap(self) -> bool:
@@ -89,10 +118,7 @@ class Industry:
 
     @property
     def first_breach_month(self) -> int | None:
-        for record in self._history:
-            if record.status == STATUS_ALERT:
-                return record.month
-        return None
+        return self._first_breach_month
 
     @property
     def projected_annual_kg(self) -> float:
@@ -103,19 +129,19 @@ class Industry:
 
     @property
     def production_kg(self) -> float:
-        return sum(record.production_kg for record in self._history)
+        return self._production_kg
 
     @property
     def energy_kg(self) -> float:
-        return sum(record.energy_kg for record in self._history)
+        return self._energy_kg
 
     @property
     def material_kg(self) -> float:
-        return sum(record.material_kg for record in self._history)
+        return self._material_kg
 
     @property
     def max_monthly_emissions_kg(self) -> float:
-        return max((record.monthly_emissions_kg for record in self._history), default=0.0)
+        return self._max_monthly_kg
 
     @property
     def avg_monthly_emissions_kg(self) -> float:

@@ -107,6 +107,14 @@ class AuditOutcome:
         return over if limit is None else over[:limit]
 
 
+def _factory_outcome(**fields: Any) -> FactoryOutcome:
+    # A frozen dataclass sets its 19 fields one object.__setattr__ call at a time; the
+    # audit builds one per factory, so fill the instance dictionary in one go instead.
+    outcome = object.__new__(FactoryOutcome)
+    outcome.__dict__.update(fields)
+    return outcome
+
+
 def _optional_float(value: float) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
@@ -140,6 +148,7 @@ def audit_frame(
 
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]).tolist() if len(ids) else []
     bounds = [*starts, len(ids)]
+    rows = zip(production, energy, sources, material, months, strict=True)
     outcomes: list[FactoryOutcome] = []
     for start, end in itertools.pairwise(bounds):
         factory_id = str(ids[start])
@@ -149,14 +158,16 @@ def audit_frame(
             carbon_cap_kg=caps.get(factory_id),
             energy_multipliers=multipliers,
         )
+        record_month = industry.record_month
         monthly: list[float | None] = [None] * MONTHS_PER_YEAR
-        for i in range(start, end):
-            record = industry.record_month(
-                production[i], energy[i], sources[i], material[i], month=months[i]
-            )
-            monthly[record.month - 1] = record.monthly_emissions_kg
+        # The frame is sorted, so each factory's months are the next end - start rows.
+        for production_tons, energy_mwh, source, material_tons, month in itertools.islice(
+            rows, end - start
+        ):
+            record = record_month(production_tons, energy_mwh, source, material_tons, month=month)
+            monthly[month - 1] = record.monthly_emissions_kg
         outcomes.append(
-            FactoryOutcome(
+            _factory_outcome(
                 factory_id=factory_id,
                 sector=industry.sector,
                 factory_name=str(names[start]),

@@ -75,10 +75,15 @@ def _target(path: str | os.PathLike[str], default_name: str) -> Path:
     return target
 
 
+# Emission figures are exported to the gram: the float noise below that
+# (13713171.799999999) helps nobody reading the file.
+EXPORT_DECIMALS = 3
+
+
 def _number(value: float | None) -> float | str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ""
-    return value
+    return round(value, EXPORT_DECIMALS)
 
 
 def write_summary_csv(outcome: AuditOutcome, path: str | os.PathLike[str]) -> Path:

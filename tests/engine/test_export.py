@@ -140,3 +140,28 @@ def test_cleaned_csv_round_trips(tmp_path):
     assert back["factory_id"].tolist() == ["'=EVIL()", "FAC_B"]
     assert back["monthly_production_tons"].tolist() == [100.0, 12.345]
     assert back["month"].tolist() == [1, 1]
+
+
+def test_summary_csv_rounds_float_noise_to_the_gram(tmp_path):
+    # 1.1 t x 450 kg/t is 495.00000000000006 in binary floating point.
+    frame = pd.DataFrame(
+        [
+            {
+                "factory_id": "FAC_NOISE",
+                "sector": "Textile",
+                "month": "1",
+                "monthly_production_tons": "1.1",
+                "energy_used_mwh": "0",
+                "energy_source_type": "grid",
+                "raw_material_weight_tons": "0",
+            }
+        ]
+    )
+    cleaning = clean_frame(frame, DEFAULT_FACTORS)
+    outcome = audit_frame(cleaning.cleaned, DEFAULT_FACTORS, year=2026)
+    assert outcome.factories[0].total_emissions_kg != 495.0  # the noise is really there
+    path = write_summary_csv(outcome, tmp_path)
+    with open(path, newline="", encoding="utf-8") as handle:
+        row = next(csv.DictReader(handle))
+    assert row["year_to_date_emissions_kg"] == "495.0"
+    assert row["production_kg"] == "495.0"

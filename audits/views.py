@@ -1,16 +1,39 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from factories.selectors import membership_get_for_user
+from factories.selectors import factory_globe_markers, membership_get_for_user
 
 from .forms import AuditUploadForm
-from .selectors import audit_get_for_user, audit_list_for_user, audit_results, audit_status_dict
+from .models import AuditJob
+from .selectors import (
+    AUDIT_HISTORY_TABLE,
+    RESULT_TABLE,
+    audit_chart_data,
+    audit_get_for_user,
+    audit_history_page,
+    audit_rejected_rows,
+    audit_rejected_rows_count,
+    audit_result_table,
+    audit_sector_names,
+    audit_status_dict,
+    audit_years_for_user,
+    organization_overview,
+)
 from .services import audit_create, audit_fail_if_stalled
+from .tables import PAGE_SIZES
 
-VIOLATORS_SHOWN = 25
+DASHBOARD_TABS = {
+    "factories": "All factories",
+    "violators": "Violators",
+    "rejected": "Rejected rows",
+    "cleaning": "Cleaning report",
+}
+REJECTED_PAGE_SIZE = 50
 
 
 def _membership_or_403(request):
@@ -22,10 +45,35 @@ def _membership_or_403(request):
 
 @login_required
 @require_GET
+def home(request):
+    membership = _membership_or_403(request)
+    return render(
+        request,
+        "home.html",
+        {
+            "membership": membership,
+            **organization_overview(user=request.user),
+            "markers": factory_globe_markers(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_GET
 def audit_list(request):
     membership = _membership_or_403(request)
-    jobs = audit_list_for_user(user=request.user)[:200]
-    return render(request, "audits/audit_list.html", {"jobs": jobs, "membership": membership})
+    state = AUDIT_HISTORY_TABLE.state_from(request.GET)
+    return render(
+        request,
+        "audits/audit_list.html",
+        {
+            "membership": membership,
+            "page": audit_history_page(user=request.user, state=state),
+            "table": state,
+            "years": audit_years_for_user(user=request.user),
+            "statuses": AuditJob.Status.choices,
+        },
+    )
 
 
 @login_required
@@ -50,28 +98,56 @@ def audit_upload(request):
             form.add_error("file", exc)
         else:
             return redirect("audits:detail", job_id=job.pk)
-    return render(request, "audits/audit_upload.html", {"form": form, "membership": membership})
+    return render(
+        request,
+        "audits/audit_upload.html",
+        {
+            "form": form,
+            "membership": membership,
+            "max_upload_bytes": settings.CARBONTRACE_MAX_UPLOAD_BYTES,
+        },
+    )
 
 
 @login_required
 @require_GET
 def audit_detail(request, job_id):
     job = audit_fail_if_stalled(job=audit_get_for_user(user=request.user, job_id=job_id))
-    violators = (
-        list(audit_results(job=job).filter(status="EXCEEDED")[:VIOLATORS_SHOWN])
-        if job.status == job.Status.SUCCEEDED
-        else []
+    context = {
+        "job": job,
+        "summary": job.summary or {},
+        "membership": membership_get_for_user(user=request.user),
+    }
+    if job.status == AuditJob.Status.SUCCEEDED:
+        tab = request.GET.get("tab", "factories")
+        if tab not in DASHBOARD_TABS:
+            tab = "factories"
+        context.update(tab=tab, tabs=DASHBOARD_TABS, charts=audit_chart_data(job=job))
+        if tab in ("factories", "violators"):
+            state = RESULT_TABLE.state_from(request.GET)
+            state.extra["tab"] = tab
+            context.update(
+                table=state,
+                page=audit_result_table(job=job, state=state, violators_only=tab == "violators"),
+                sectors=audit_sector_names(job=job),
+                page_sizes=PAGE_SIZES,
+            )
+        elif tab == "rejected":
+            context.update(rejected=_rejected_page(request, job))
+    elif job.status == AuditJob.Status.FAILED and job.rejected_csv:
+        context.update(rejected=_rejected_page(request, job))
+    return render(request, "audits/audit_detail.html", context)
+
+
+def _rejected_page(request, job: AuditJob) -> Page:
+    """A page of rejected_rows.csv: only the rows up to the page's last one are read."""
+    count = audit_rejected_rows_count(job=job)
+    paginator = Paginator(range(count), REJECTED_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = audit_rejected_rows(
+        job=job, offset=page.start_index() - 1 if count else 0, limit=REJECTED_PAGE_SIZE
     )
-    return render(
-        request,
-        "audits/audit_detail.html",
-        {
-            "job": job,
-            "violators": violators,
-            "summary": job.summary or {},
-            "membership": membership_get_for_user(user=request.user),
-        },
-    )
+    return page
 
 
 @login_required

@@ -1,14 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from audits.views import home
 from factories.views_account import account_token
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="audits:list", permanent=False), name="home"),
+    path("", home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("audits/", include("audits.urls")),
+    path("factories/", include("factories.urls")),
     path("admin/", admin.site.urls),
     path("account/token/", account_token, name="account-token"),
     path("api/v1/", include("carbontrace_site.api_urls", namespace="api")),

@@ -2,8 +2,11 @@
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.core.paginator import Page
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+
+from audits.tables import Column, TableSpec, TableState
 
 from .models import EnergySource, Factory, Membership, Organization, Sector
 
@@ -71,3 +74,104 @@ def factory_get_for_user(*, user, factory_id) -> Factory:
         return factory_list_for_user(user=user).get(pk=int(factory_id))
     except (Factory.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No factory here.") from exc
+
+
+# --- pages: factories with their latest audited status ------------------------------
+
+
+def _latest_result(field: str):
+    """The value of `field` on the factory's result in its most recent successful audit."""
+    from audits.models import AuditJob, FactoryResult
+
+    return Subquery(
+        FactoryResult.objects.filter(
+            factory=OuterRef("pk"), job__status=AuditJob.Status.SUCCEEDED
+        )
+        .order_by("-job__reporting_year", "-job__created_at")
+        .values(field)[:1]
+    )
+
+
+def factory_with_latest_status(*, user) -> QuerySet[Factory]:
+    """The user's factories annotated with their latest audited status, total, cap and year,
+    in one query (correlated subqueries, not one query per factory)."""
+    return factory_list_for_user(user=user).annotate(
+        latest_status=_latest_result("status"),
+        latest_total_kg=_latest_result("total_emissions_kg"),
+        latest_cap_kg=_latest_result("carbon_cap_kg"),
+        latest_year=_latest_result("job__reporting_year"),
+        latest_job_id=_latest_result("job_id"),
+    )
+
+
+FACTORY_TABLE = TableSpec(
+    columns=(
+        Column("code", "Factory", ("code",)),
+        Column("name", "Name", ("name", "code")),
+        Column("sector", "Sector", ("sector__name", "code")),
+        Column("country", "Country", ("country", "code")),
+        Column("year", "Latest audit", ("latest_year", "code"), numeric=True),
+        Column("total", "Latest total (t CO₂)", ("latest_total_kg",), numeric=True),
+        Column("status", "Latest status", ("latest_status", "code")),
+    ),
+    default_sort="code",
+    filters={"sector": None, "status": ["COMPLIANT", "EXCEEDED", "none"]},
+)
+
+
+def factory_table_page(*, user, state: TableState) -> Page:
+    factories = factory_with_latest_status(user=user)
+    if "sector" in state.filters:
+        factories = factories.filter(sector__name=state.filters["sector"])
+    if state.filters.get("status") == "none":
+        factories = factories.filter(latest_status__isnull=True)
+    elif "status" in state.filters:
+        factories = factories.filter(latest_status=state.filters["status"])
+    if state.query:
+        factories = factories.filter(
+            Q(code__icontains=state.query) | Q(name__icontains=state.query)
+        )
+    order = [
+        F(name[1:]).desc(nulls_last=True) if name.startswith("-") else F(name).asc(nulls_last=True)
+        for name in state.order_by()
+    ]
+    return state.paginate(
+        factories.only("code", "name", "country", "sector__name").order_by(*order)
+    )
+
+
+def factory_globe_markers(*, user) -> list[dict]:
+    """Every located factory with its latest status, for the globe and the list beside it."""
+    rows = (
+        factory_with_latest_status(user=user)
+        .filter(latitude__isnull=False, longitude__isnull=False)
+        .values("id", "code", "name", "country", "latitude", "longitude", "latest_status")
+    )
+    return [
+        {
+            "id": row["id"],
+            "code": row["code"],
+            "name": row["name"],
+            "country": row["country"],
+            "lat": row["latitude"],
+            "lon": row["longitude"],
+            "status": (row["latest_status"] or "none").lower(),
+        }
+        for row in rows
+    ]
+
+
+def sector_names() -> list[str]:
+    return list(Sector.objects.order_by("name").values_list("name", flat=True))
+
+
+def factory_audit_history(*, factory: Factory) -> list:
+    """The factory's results in every successful audit, newest reporting year first."""
+    from audits.models import AuditJob, FactoryResult
+
+    return list(
+        FactoryResult.objects.filter(factory=factory, job__status=AuditJob.Status.SUCCEEDED)
+        .select_related("job", "job__created_by")
+        .defer("job__factors_snapshot", "job__cleaning_report", "job__summary")
+        .order_by("-job__reporting_year", "-job__created_at")
+    )

@@ -1,4 +1,5 @@
-// Polls the audit's status every second and reloads the page when it ends.
+// The progress of a running audit: polls its status as JSON every second, moves the bar and
+// the current stage, turns into the dashboard when the job succeeds, or shows what to fix.
 (function () {
   "use strict";
   var panel = document.getElementById("job-progress");
@@ -9,6 +10,24 @@
   var stage = document.getElementById("job-stage");
   var percent = document.getElementById("job-percent");
   var bar = document.getElementById("job-progress-bar");
+  var fill = document.getElementById("job-progress-fill");
+  var steps = document.querySelectorAll("#job-steps li");
+  var error = document.getElementById("job-error");
+  var errorActions = document.getElementById("job-error-actions");
+  var badge = document.getElementById("job-status-badge");
+
+  function show(progress, text) {
+    fill.style.width = progress + "%";
+    bar.setAttribute("aria-valuenow", String(progress));
+    percent.textContent = progress;
+    if (text) {
+      stage.textContent = text;
+    }
+    Array.prototype.forEach.call(steps, function (step) {
+      var at = parseInt(step.getAttribute("data-at"), 10);
+      step.classList.toggle("done", progress > at);
+    });
+  }
 
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -19,11 +38,20 @@
         return response.json();
       })
       .then(function (job) {
-        stage.textContent = job.stage;
-        percent.textContent = job.progress;
-        bar.value = job.progress;
-        if (job.finished) {
+        show(job.progress, job.stage);
+        if (job.status === "SUCCEEDED") {
+          show(100, "Done: opening the dashboard");
           window.location.reload();
+        } else if (job.status === "FAILED") {
+          // The full page explains the failure (and lists rejected rows when there are any).
+          badge.textContent = "Failed";
+          badge.className = "status status-failed";
+          error.textContent = job.error_message || "The audit failed.";
+          error.hidden = false;
+          errorActions.hidden = false;
+          window.setTimeout(function () {
+            window.location.reload();
+          }, 1500);
         } else {
           window.setTimeout(poll, 1000);
         }
@@ -33,5 +61,6 @@
       });
   }
 
+  show(parseInt(fill.getAttribute("data-progress"), 10) || 0, "");
   window.setTimeout(poll, 1000);
 })();

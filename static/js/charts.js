@@ -94,7 +94,7 @@
           borderWidth: 2,
         }],
       },
-      options: { cutout: "62%", plugins: { legend: { position: "right" } } },
+      options: { cutout: "62%", plugins: { legend: { position: window.innerWidth < 600 ? "bottom" : "right" } } },
     });
 
     make("chart-top", {

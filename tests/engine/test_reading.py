@@ -156,3 +156,22 @@ def test_xlsx_size_limit(tmp_path, monkeypatch):
     path = make_workbook(tmp_path, [HEADER.split(","), ROW.split(",")])
     with pytest.raises(InputFileError, match="allowed"):
         read_table(path)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'FAC_A,Steel,1,100,50,grid,120,"Two\nlines"\nFAC_A,Steel,2,100,50,grid,120,x\n',
+        'FAC_A,Steel,1,100,50,grid,120,"a ""q"""\r\nFAC_B,Steel,2,1,1,,, \r\n',
+        "FAC_A,Steel,1,100,50,grid,120,x\n\n,,,,,,,\nFAC_B,Steel,1,1,1,1,1,1\n",
+        "FAC_A,Steel,1,100\nFAC_B,Steel,1,1,1,1,1,1\n",
+    ],
+)
+def test_fast_and_c_parsers_agree(tmp_path, body, monkeypatch):
+    path = write(tmp_path, (HEADER + ",factory_name\n" + body).encode())
+    fast = read_table(path)
+    monkeypatch.setattr(reading, "_read_csv_arrow", lambda data, columns: None)
+    careful = read_table(path)
+    assert fast.equals(careful)
+    assert fast["line_number"].tolist() == careful["line_number"].tolist()
+    assert fast.attrs == careful.attrs

@@ -33,3 +33,8 @@ else:
 # Serve static files from the source folders: tests never run collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Django's live test server wraps the app in a media handler built from MEDIA_URL, which
+# Carbon-Trace leaves unset (files go through views that check the organization only);
+# a prefix that nothing links to keeps that handler inert.
+MEDIA_URL = "/media-not-served-by-carbon-trace/"

@@ -84,9 +84,7 @@ def _latest_result(field: str):
     from audits.models import AuditJob, FactoryResult
 
     return Subquery(
-        FactoryResult.objects.filter(
-            factory=OuterRef("pk"), job__status=AuditJob.Status.SUCCEEDED
-        )
+        FactoryResult.objects.filter(factory=OuterRef("pk"), job__status=AuditJob.Status.SUCCEEDED)
         .order_by("-job__reporting_year", "-job__created_at")
         .values(field)[:1]
     )

@@ -5,6 +5,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 
 register = template.Library()
 
+DASH = "\u2013"  # en dash: a figure that is not there
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
@@ -12,7 +13,7 @@ MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 def tonnes(kg) -> str:
     """1234567.8 kg -> "1,235" (tonnes, no decimals; one decimal under 10 t)."""
     if kg in (None, ""):
-        return "–"
+        return DASH
     value = float(kg) / 1000
     if abs(value) < 10:
         return f"{value:,.1f}"
@@ -23,7 +24,7 @@ def tonnes(kg) -> str:
 def share(ratio) -> str:
     """0.953 -> "95%"."""
     if ratio in (None, ""):
-        return "–"
+        return DASH
     return f"{float(ratio) * 100:,.0f}%"
 
 
@@ -32,7 +33,7 @@ def month_name(number) -> str:
     try:
         return MONTHS[int(number) - 1]
     except (TypeError, ValueError, IndexError):
-        return "–"
+        return DASH
 
 
 @register.filter

@@ -57,16 +57,16 @@ def test_login_and_logout(client, officer):
         reverse("login"), {"username": officer.username, "password": "a-long-test-password"}
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("audits:list")
+    assert response["Location"] == reverse("home")
     assert client.get(reverse("audits:list")).status_code == 200
     client.post(reverse("logout"))
     assert client.get(reverse("audits:list")).status_code == 302
 
 
-def test_home_redirects_to_the_audit_history(officer_client):
+def test_home_is_the_organization_overview(officer_client):
     response = officer_client.get("/")
-    assert response.status_code == 302
-    assert response["Location"] == reverse("audits:list")
+    assert response.status_code == 200
+    assert b"Overview" in response.content
 
 
 def test_a_user_outside_any_organization_is_told_so(client, user_without_organization):

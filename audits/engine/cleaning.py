@@ -176,7 +176,7 @@ def step_check_header(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
 def step_strip_whitespace(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
     """Trim every text cell; a row without a factory_id cannot be audited."""
     changed = 0
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # copy-on-write (pandas 3): columns are copied only if changed
     for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
         stripped = frame[name].str.strip()
         changed += int((stripped != frame[name]).sum())
@@ -199,8 +199,13 @@ def step_match_sector(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
     configured = ", ".join(names)
     lookup = {name.lower(): name for name in names}
     raw = frame["sector"]
-    canonical = _per_distinct(raw, lambda u: u.str.lower().map(lookup).astype(object))
-    unknown = canonical.isna()
+    # A handful of distinct spellings in a million rows: decide each spelling once.
+    codes, spellings = pd.factorize(raw)
+    spelled = pd.Series(np.asarray(spellings, dtype=object), dtype=str)
+    canonical_spellings = spelled.str.lower().map(lookup).astype(object)
+    unknown_spellings = canonical_spellings.isna().to_numpy()
+    renamed_spellings = (~unknown_spellings) & (canonical_spellings != spelled).to_numpy()
+    unknown = pd.Series(unknown_spellings[codes], index=frame.index)
 
     def reason(rows: pd.DataFrame) -> pd.Series:
         given = rows["sector"]
@@ -209,10 +214,14 @@ def step_match_sector(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
         )
 
     rejected = _rejections(frame, unknown, "sector", raw, reason)
-    kept = frame.loc[~unknown].copy()
-    kept_canonical = canonical.loc[~unknown].astype(str)
-    changed = int((kept_canonical != kept["sector"]).sum())
-    kept["sector"] = kept_canonical
+    kept = frame.loc[~unknown]
+    changed = int(renamed_spellings[codes].sum())
+    if changed:
+        kept_codes = codes[~unknown.to_numpy()]
+        names_by_code = canonical_spellings.where(~unknown_spellings, "").astype(str)
+        kept["sector"] = pd.Series(
+            names_by_code.to_numpy(dtype=object)[kept_codes], index=kept.index, dtype=str
+        )
     return _StepOutcome(
         kept, [rejected], changed, f"{changed} sector name(s) normalised to the configured spelling"
     )
@@ -246,7 +255,7 @@ def step_map_energy_source(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
             + f"' (configured: {known}, or one of their aliases)"
         ),
     )
-    kept = frame.loc[~unknown].copy()
+    kept = frame.loc[~unknown]
     kept_resolved = resolved.loc[~unknown].astype(str)
     defaulted = int(blank.loc[~unknown].sum())
     mapped = int(((kept_resolved != kept["energy_source_type"]) & ~blank.loc[~unknown]).sum())
@@ -309,7 +318,7 @@ def _parse_numbers(text: pd.Series) -> pd.Series:
 
 def step_coerce_numbers(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
     """Quantities become numbers (blank raw material -> 0, counted); bad coordinates are blanked."""
-    frame = frame.copy()
+    frame = frame.copy(deep=False)
     failed = pd.Series(False, index=frame.index)
     rejected: list[pd.DataFrame] = []
     defaulted_material = 0
@@ -373,7 +382,7 @@ def step_check_month(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
         )
 
     rejected = _rejections(frame, bad, "month", text, reason)
-    kept = frame.loc[~bad].copy()
+    kept = frame.loc[~bad]
     month = number.loc[~bad].astype("int64")
     changed = int(_per_distinct(kept["month"], lambda u: ~u.str.fullmatch(r"[1-9]|1[0-2]")).sum())
     kept["month"] = month
@@ -476,16 +485,30 @@ def step_one_sector_per_factory(frame: pd.DataFrame, ctx: _Context) -> _StepOutc
             registered[str(factory_id).strip()] = ctx.factors.sector(sector_name).name
         except KeyError:
             registered[str(factory_id).strip()] = str(sector_name)
-    grouped = frame.groupby("factory_id", sort=False)
-    first_sector = grouped["sector"].transform("first")
-    first_line = grouped[LINE_NUMBER].transform("first")
-    registered_sector = frame["factory_id"].map(registered).astype(object)
+    # Integer codes instead of a groupby over strings: a million rows in a few
+    # vectorised passes. unique(return_index) gives each factory's first row.
+    factory_codes, factory_ids = pd.factorize(frame["factory_id"])
+    sector_codes, sector_names = pd.factorize(frame["sector"])
+    _, first_rows = np.unique(factory_codes, return_index=True)
+    first_row = first_rows[factory_codes]
+    first_sector = pd.Series(
+        np.asarray(sector_names, dtype=object)[sector_codes[first_row]], index=frame.index
+    )
+    first_line = pd.Series(frame[LINE_NUMBER].to_numpy()[first_row], index=frame.index)
+    registered_by_factory = (
+        pd.Series(np.asarray(factory_ids, dtype=object)).map(registered).to_numpy(dtype=object)
+    )
+    registered_sector = pd.Series(registered_by_factory[factory_codes], index=frame.index)
     is_registered = registered_sector.notna()
-    reference = registered_sector.where(is_registered, first_sector).astype(str)
-    mismatch = frame["sector"] != reference
+    if registered:
+        reference = registered_sector.where(is_registered, first_sector).astype(str)
+        mismatch = frame["sector"] != reference
+    else:
+        reference = first_sector
+        mismatch = pd.Series(sector_codes != sector_codes[first_row], index=frame.index)
 
     def reason(rows: pd.DataFrame) -> pd.Series:
-        ref = reference.loc[rows.index]
+        ref = reference.loc[rows.index].astype(str)
         return (
             "factory "
             + rows["factory_id"]
@@ -546,7 +569,7 @@ def _empty_rejections() -> pd.DataFrame:
 
 
 def _final_cleaned(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.loc[:, list(CLEANED_COLUMNS)].copy()
+    out = frame.loc[:, list(CLEANED_COLUMNS)]
     out[LINE_NUMBER] = out[LINE_NUMBER].astype("int64")
     out["month"] = out["month"].astype("int64")
     for name in (*QUANTITY_COLUMNS, "latitude", "longitude"):

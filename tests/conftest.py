@@ -111,3 +111,79 @@ def missing_columns_csv(tmp_path) -> Path:
         encoding="utf-8",
     )
     return target
+
+
+# --- a real Celery worker process (integration and end-to-end tests) --------------
+
+
+@pytest.fixture(scope="module")
+def shared_media(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("worker-media")
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup, django_db_blocker, shared_media, tmp_path_factory):
+    """One Celery worker process on the test database, for the whole module."""
+    import subprocess
+    import sys
+    import time
+
+    import redis
+    from django.conf import settings
+
+    try:
+        redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=1).ping()
+    except (redis.RedisError, OSError) as exc:
+        service_missing(f"Redis is not reachable at {settings.CELERY_BROKER_URL}: {exc}")
+
+    with django_db_blocker.unblock():
+        database_url = database_url_for_subprocess()
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "carbontrace_site.settings.test",
+        "DATABASE_URL": database_url,
+        "MEDIA_ROOT": str(shared_media),
+        "REDIS_URL": settings.CELERY_BROKER_URL,
+        "CARBONTRACE_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+    }
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "carbontrace_site",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-Q",
+                settings.CELERY_TASK_DEFAULT_QUEUE,
+                "--hostname",
+                f"test-{os.getpid()}@%h",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while " ready." not in log_path.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"The Celery worker did not start:\n{log_path.read_text()}")
+        time.sleep(0.2)
+
+    yield log_path
+
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

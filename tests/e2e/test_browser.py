@@ -199,7 +199,8 @@ def test_from_sign_in_to_a_finished_dashboard(worker, signed_in, live_server, sa
     page.goto(shared_url.split("?")[0])
     wait_for_charts(page, ["chart-top"])
     assert page.get_attribute("html", "data-theme") == "light"
-    light_bg = page.evaluate("() => getComputedStyle(document.documentElement).backgroundColor")
+    background_js = "() => getComputedStyle(document.documentElement).backgroundColor"
+    light_bg = page.evaluate(background_js)
     page.click("#theme-toggle")
     assert page.get_attribute("html", "data-theme") == "dark"
     assert page.get_attribute("#theme-toggle", "aria-pressed") == "true"

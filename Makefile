@@ -23,12 +23,13 @@ static/vendor: $(VENDOR_STAMP)
 $(VENDOR_STAMP): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)/swagger-ui
-	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/chart.umd.min.js
+	# Source maps go along: collectstatic's manifest storage follows their references.
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map $(VENDOR)/
 	cp node_modules/cobe/dist/index.esm.js $(VENDOR)/cobe.esm.js
-	cp node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/swagger-ui-bundle.js \
-	   node_modules/swagger-ui-dist/swagger-ui-standalone-preset.js \
-	   node_modules/swagger-ui-dist/favicon-16x16.png node_modules/swagger-ui-dist/favicon-32x32.png \
-	   $(VENDOR)/swagger-ui/
+	cd node_modules/swagger-ui-dist && cp swagger-ui.css swagger-ui.css.map \
+	   swagger-ui-bundle.js swagger-ui-bundle.js.map \
+	   swagger-ui-standalone-preset.js swagger-ui-standalone-preset.js.map \
+	   favicon-16x16.png favicon-32x32.png ../../$(VENDOR)/swagger-ui/
 	touch $(VENDOR_STAMP)
 
 lint: $(STAMP)

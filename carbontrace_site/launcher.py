@@ -147,6 +147,10 @@ class Launcher:
         self.manage("migrate", "--no-input", "-v", "0")
         self.manage("load_factors")
         self.accounts = self.manage("seed_demo")
+        if self.env.get("DJANGO_DEBUG", "").strip().lower() in ("0", "false", "no", "off"):
+            # Outside DEBUG, WhiteNoise serves the collected (hashed, compressed) files.
+            log("collecting static files")
+            self.manage("collectstatic", "--no-input", "-v", "0")
 
     def start_services(self) -> None:
         self.spawn(

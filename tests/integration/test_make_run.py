@@ -129,7 +129,8 @@ def test_make_run_serves_an_audit_and_stops_everything(tmp_path, sample_csv):
         home = browser.post_form(
             "/accounts/login/", {"username": "officer", "password": "carbontrace-officer"}
         )
-        assert home.geturl().endswith("/audits/")
+        assert urllib.parse.urlparse(home.geturl()).path == "/"
+        assert "Overview" in home.read().decode()
         upload_started = time.monotonic()
         job_page = browser.post_file(
             "/audits/upload/", {"reporting_year": "2026"}, "file", sample_csv

@@ -9,6 +9,11 @@ from django.urls import reverse
 
 from audits.models import AuditJob, FactoryResult
 from audits.tasks import audit_run_task
+from tests import conftest
+
+# The worker fixtures live in tests/conftest.py; these names keep older imports working.
+shared_media = conftest.shared_media
+worker = conftest.worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

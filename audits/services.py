@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import math
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -38,7 +37,7 @@ from audits.engine import (
     write_rejected_csv,
     write_summary_csv,
 )
-from factories.models import Factory, Organization, Sector
+from factories.models import Organization, Sector
 from factories.selectors import (
     factors_as_dict,
     factory_cap_overrides,
@@ -46,11 +45,11 @@ from factories.selectors import (
 )
 
 from .models import AuditJob, FactoryResult
+from .persistence import factories_insert, factory_ids_by_code, factory_results_insert
 from .validators import upload_validate
 
 logger = logging.getLogger(__name__)
 
-RESULTS_BATCH_SIZE = 2000
 GENERIC_FAILURE = (
     "The audit stopped because of an unexpected error on our side. The file was kept; "
     "try again, and if it fails again contact your administrator with the audit id."
@@ -220,52 +219,23 @@ def _artifact_names(job: AuditJob) -> _Artifacts:
     )
 
 
-def _finite_or_none(value, low: float, high: float) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) and low <= number <= high else None
-
-
-def _factories_register(*, organization: Organization, outcome: AuditOutcome) -> dict[str, Factory]:
-    """Register the file's unknown factory codes; return every audited factory by code."""
-    codes = [item.factory_id for item in outcome.factories]
-    known = {f.code: f for f in Factory.objects.filter(organization=organization, code__in=codes)}
+def _factories_register(*, organization: Organization, outcome: AuditOutcome) -> dict[str, int]:
+    """Register the file's unknown factory codes; return every audited factory's id by code."""
+    known = factory_ids_by_code(organization=organization)
     missing = [item for item in outcome.factories if item.factory_id not in known]
     if missing:
-        sectors = {s.name: s for s in Sector.objects.filter(name__in={m.sector for m in missing})}
+        sectors = dict(
+            Sector.objects.filter(name__in={m.sector for m in missing}).values_list("name", "id")
+        )
         absent = sorted({m.sector for m in missing} - set(sectors))
         if absent:
             raise AuditInputError(
                 f"Sector(s) {', '.join(absent)} were removed from the configuration while "
                 "the audit ran; ask an administrator to restore them, then upload again."
             )
-        Factory.objects.bulk_create(
-            [
-                Factory(
-                    organization=organization,
-                    code=item.factory_id,
-                    name=(item.factory_name or "")[:200],
-                    sector=sectors[item.sector],
-                    country=(item.country or "")[:100],
-                    latitude=_finite_or_none(item.latitude, -90, 90),
-                    longitude=_finite_or_none(item.longitude, -180, 180),
-                )
-                for item in missing
-            ],
-            batch_size=RESULTS_BATCH_SIZE,
-            ignore_conflicts=True,
-        )
-        registered = Factory.objects.filter(organization=organization, code__in=codes)
-        known = {factory.code: factory for factory in registered}
+        factories_insert(organization=organization, outcomes=missing, sector_ids=sectors)
+        known = factory_ids_by_code(organization=organization)
     return known
-
-
-def _monthly(values) -> list[float | None]:
-    return [None if v is None or not math.isfinite(v) else float(v) for v in values]
 
 
 def _job_save_results(
@@ -284,31 +254,7 @@ def _job_save_results(
             return False
         factories = _factories_register(organization=job.organization, outcome=outcome)
         FactoryResult.objects.filter(job_id=job_id).delete()
-        FactoryResult.objects.bulk_create(
-            [
-                FactoryResult(
-                    job_id=job_id,
-                    factory=factories[item.factory_id],
-                    factory_code=item.factory_id,
-                    sector=item.sector,
-                    monthly_emissions_kg=_monthly(item.monthly_emissions_kg),
-                    production_kg=item.production_kg,
-                    energy_kg=item.energy_kg,
-                    material_kg=item.material_kg,
-                    total_emissions_kg=item.total_emissions_kg,
-                    carbon_cap_kg=item.carbon_cap_kg,
-                    status=item.status,
-                    first_breach_month=item.first_breach_month,
-                    alerts_count=item.alerts_count,
-                    months_reported=item.months_reported,
-                    projected_annual_kg=item.projected_annual_kg,
-                    max_monthly_emissions_kg=item.max_monthly_emissions_kg,
-                    avg_monthly_emissions_kg=item.avg_monthly_emissions_kg,
-                )
-                for item in outcome.factories
-            ],
-            batch_size=RESULTS_BATCH_SIZE,
-        )
+        factory_results_insert(job_id=job_id, outcomes=outcome.factories, factory_ids=factories)
         job.summary = summary
         job.cleaning_report = cleaning.report_dicts()
         job.summary_csv.name = artifacts.summary_csv

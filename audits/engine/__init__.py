@@ -17,6 +17,7 @@ from .export import (
 )
 from .factors import DEFAULT_FACTORS, FactorSet, SectorFactors
 from .industry import Industry
+from .partition import outcome_from_frames, outcome_to_frame, partition_count, partition_frame
 from .reading import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, InputFileError, read_table
 from .sample import generate_dirty_frame, generate_production_frame, write_sample_csv
 from .summary import COMPLIANT, EXCEEDED, AuditOutcome, FactoryOutcome, audit_frame, summary_dict
@@ -44,6 +45,10 @@ __all__ = [
     "generate_dirty_frame",
     "generate_production_frame",
     "make_emission_auditor",
+    "outcome_from_frames",
+    "outcome_to_frame",
+    "partition_count",
+    "partition_frame",
     "read_table",
     "render_emissions_chart",
     "safe_cell",

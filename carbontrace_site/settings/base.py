@@ -139,6 +139,10 @@ CARBONTRACE_MAX_UPLOAD_BYTES = env.int("CARBONTRACE_MAX_UPLOAD_BYTES", default=5
 CARBONTRACE_SECTORS_FILE = str(
     env.path("CARBONTRACE_SECTORS_FILE", default=str(BASE_DIR / "config" / "sectors.json"))
 )
+# Above this many cleaned rows an audit is split by factory into partitions audited in
+# parallel by the workers (a Celery chord), at most CARBONTRACE_MAX_PARTITIONS of them.
+CARBONTRACE_PARTITION_ROWS = env.int("CARBONTRACE_PARTITION_ROWS", default=250_000)
+CARBONTRACE_MAX_PARTITIONS = env.int("CARBONTRACE_MAX_PARTITIONS", default=8)
 
 # --- REST API -----------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -193,8 +197,11 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CARBONTRACE_QUEUE", default="carbontrace")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-# Results live in the AuditJob row; the broker only carries job ids.
+# Results live in the AuditJob row; the broker only carries job ids. Only the chord of
+# a partitioned audit keeps task results (partition numbers), briefly, in Redis.
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = env.str("CARBONTRACE_RESULT_BACKEND", default=REDIS_URL)
+CELERY_RESULT_EXPIRES = 60 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -1,4 +1,5 @@
-# Carbon-Trace: `make run` starts the application, `make test` runs the test suite.
+# Carbon-Trace: `make run` starts the application, `make test` runs the test suite,
+# `make bench` measures a million-row audit end to end (needs PostgreSQL and Redis).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 VENV_PYTHON := $(VENV)/bin/python
@@ -7,13 +8,17 @@ STAMP := $(VENV)/.installed
 VENDOR := static/vendor
 VENDOR_STAMP := $(VENDOR)/.installed
 
-.PHONY: run test lint clean vendor
+.PHONY: run test bench lint clean vendor
 
 run: $(STAMP) $(VENDOR_STAMP)
 	$(VENV_PYTHON) -m carbontrace_site.launcher
 
 test: $(STAMP) $(VENDOR_STAMP)
 	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
+
+# Its own database (created if missing), Redis database and queue; see docs/benchmarks.md.
+bench: $(STAMP) $(VENDOR_STAMP)
+	DJANGO_SETTINGS_MODULE=carbontrace_site.settings.bench $(VENV_PYTHON) manage.py bench $(BENCH_ARGS)
 
 # Front-end libraries from npm (committed package-lock.json), copied into static/vendor/
 # so that Carbon-Trace serves them itself: no CDN, works offline.

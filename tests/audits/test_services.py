@@ -139,9 +139,12 @@ def test_audit_run_on_the_sample_stores_the_engine_figures(queued_job, sample_cs
         assert row.months_reported == item.months_reported
         assert row.projected_annual_kg == pytest.approx(item.projected_annual_kg)
 
+    timings = job.summary.pop("timings_s")
     assert job.summary == summary_dict(outcome, cleaning)
     assert job.cleaning_report == cleaning.report_dicts()
     assert len(job.cleaning_report) == 10
+    stages = {"read", "clean", "audit", "summary_csv", "chart", "persist"}
+    assert stages <= set(timings) and all(seconds >= 0 for seconds in timings.values())
 
 
 def test_audit_run_writes_the_artifacts(queued_job):

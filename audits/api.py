@@ -228,8 +228,9 @@ class AuditListApi(APIView):
             202: OpenApiResponse(
                 AuditJobDetailOutput,
                 description="The job, QUEUED; `Location` is its URL. If the task queue is "
-                "down the file is kept and the job answers FAILED with an error_message "
-                "asking to upload again.",
+                "down the file is kept, the job stays QUEUED with stage 'Waiting for the "
+                "audit queue' and an error_message saying so, and it is processed when the "
+                "queue is back.",
             ),
             **errors(400, 401, 403, 413, 415, 429),
         },

@@ -64,6 +64,10 @@ class AuditJob(models.Model):
     cleaned_csv = models.FileField(upload_to=job_file_path, max_length=255, blank=True)
 
     error_message = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="How many times a worker started this job (a stalled run is retried once).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from django.utils import timezone
 
 from audits.engine import (
@@ -74,9 +74,15 @@ TIME_LIMIT = (
     "Split the file into smaller uploads, or ask an administrator to raise the limit."
 )
 QUEUE_UNAVAILABLE = (
-    "The audit could not be queued because the task queue is unavailable. "
-    "Upload the file again in a moment."
+    "The audit queue is unavailable. Your file is saved and will be processed when the "
+    "queue is back; there is no need to upload it again."
 )
+QUEUE_WAITING_STAGE = "Waiting for the audit queue"
+DATABASE_UNAVAILABLE = (
+    "The audit could not save its results because the database was unreachable, even after "
+    "several retries; nothing from this attempt was kept. Upload the file again later."
+)
+MAX_ATTEMPTS = 2  # a run that stalls (its worker vanished) is retried once, then FAILED
 
 
 class AuditInputError(Exception):
@@ -147,14 +153,21 @@ def audit_create(
     return job
 
 
-def audit_enqueue(*, job_id: uuid.UUID) -> None:
+def audit_enqueue(*, job_id: uuid.UUID) -> bool:
+    """Queue the job's task; False (job left QUEUED, marked waiting) if the broker is down."""
     from .tasks import audit_run_task
 
     try:
         audit_run_task.apply_async(args=[str(job_id)], retry=True)
     except Exception:
-        logger.exception("Could not queue audit job %s", job_id)
-        _job_fail(job_id=job_id, message=QUEUE_UNAVAILABLE)
+        # The job stays QUEUED with its file: the periodic sweep (audits.requeue_stale_jobs,
+        # or `manage.py requeue_jobs`) queues it again once the broker answers.
+        logger.exception("Could not queue audit job %s; it waits for the sweep", job_id)
+        AuditJob.objects.filter(pk=job_id, status=AuditJob.Status.QUEUED).update(
+            stage=QUEUE_WAITING_STAGE, error_message=QUEUE_UNAVAILABLE, updated_at=timezone.now()
+        )
+        return False
+    return True
 
 
 # --- running a job ----------------------------------------------------------
@@ -197,6 +210,8 @@ def _job_start(*, job_id: uuid.UUID) -> AuditJob | None:
             return None
         if job.status == AuditJob.Status.RUNNING:
             logger.warning("Audit job %s was left RUNNING; running it again from scratch", job_id)
+        if job.status == AuditJob.Status.QUEUED:
+            job.attempts += 1  # a redelivery of a RUNNING job is the same attempt
         job.status = AuditJob.Status.RUNNING
         job.progress = 1
         job.stage = "Starting"
@@ -204,6 +219,7 @@ def _job_start(*, job_id: uuid.UUID) -> AuditJob | None:
         job.started_at = timezone.now()
         job.save(
             update_fields=[
+                "attempts",
                 "status",
                 "progress",
                 "stage",
@@ -509,35 +525,66 @@ def audit_run(*, job_id: uuid.UUID | str) -> AuditJob | None:
     except SoftTimeLimitExceeded:
         logger.error("Audit job %s exceeded its time limit", job.pk)
         _job_fail(job_id=job.pk, message=TIME_LIMIT)
+    except (OperationalError, InterfaceError) as exc:
+        # The results transaction rolled back, so nothing partial is stored; the task
+        # retries with backoff and runs the job again from scratch (it is still RUNNING).
+        logger.warning("Audit job %s lost its database connection: %s", job.pk, exc)
+        close_old_connections()
+        raise AuditDatabaseError(str(exc)) from exc
     except Exception:
         logger.exception("Audit job %s failed unexpectedly", job.pk)
         _job_fail(job_id=job.pk, message=GENERIC_FAILURE)
     return AuditJob.objects.get(pk=job.pk)
 
 
-def audit_fail_if_stalled(*, job: AuditJob) -> AuditJob:
-    """Fail a RUNNING job that started longer ago than the hard time limit allows.
+class AuditDatabaseError(Exception):
+    """The database dropped the connection while a job ran; the task should retry."""
 
-    A worker killed at the hard limit acknowledges the task without running our code, so
-    nothing else would ever end the job; no run can legitimately last longer than that.
+
+def audit_fail_database_unavailable(*, job_id: uuid.UUID | str) -> None:
+    """The task's last retry also lost the database: FAILED, with no results kept."""
+    close_old_connections()
+    with transaction.atomic():
+        FactoryResult.objects.filter(job_id=job_id).delete()
+        _job_fail(job_id=job_id, message=DATABASE_UNAVAILABLE)
+
+
+def audit_fail_if_stalled(*, job: AuditJob) -> AuditJob:
+    """Recover a RUNNING job that started longer ago than the hard time limit allows.
+
+    Its worker vanished (killed, or stopped at the hard limit without running our code), so
+    nothing else would ever end the job. The first time it goes back to QUEUED and is queued
+    again; a job that stalls again (MAX_ATTEMPTS starts) is FAILED with a message.
     """
     limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
-    if (
+    if not (
         job.status == AuditJob.Status.RUNNING
         and job.started_at is not None
         and job.started_at < timezone.now() - limit
     ):
-        logger.error("Audit job %s stalled in RUNNING since %s", job.pk, job.started_at)
-        AuditJob.objects.filter(pk=job.pk, started_at=job.started_at).filter(
-            status=AuditJob.Status.RUNNING
-        ).update(
+        return job
+    stalled = AuditJob.objects.filter(
+        pk=job.pk, started_at=job.started_at, status=AuditJob.Status.RUNNING
+    )
+    if job.attempts < MAX_ATTEMPTS:
+        logger.error("Audit job %s stalled since %s; queued again", job.pk, job.started_at)
+        if stalled.update(
+            status=AuditJob.Status.QUEUED,
+            progress=0,
+            stage="Queued again after its worker stopped",
+            updated_at=timezone.now(),
+        ):
+            audit_enqueue(job_id=job.pk)
+    else:
+        logger.error("Audit job %s stalled again since %s; failed", job.pk, job.started_at)
+        stalled.update(
             status=AuditJob.Status.FAILED,
             stage="Failed",
             error_message=STALLED,
             finished_at=timezone.now(),
             updated_at=timezone.now(),
         )
-        job.refresh_from_db()
+    job.refresh_from_db()
     return job
 
 

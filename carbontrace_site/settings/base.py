@@ -5,6 +5,7 @@ Local use needs no configuration: SQLite under var/ and the embedded Redis that
 DJANGO_ALLOWED_HOSTS and MEDIA_ROOT (shared by the web servers and the workers).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -44,6 +45,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "axes",
+    "csp",
     "factories",
     "audits",
 ]
@@ -58,6 +61,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into a clear 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "carbontrace_site.urls"
@@ -106,6 +112,37 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one
+# username from one address, that pair is locked out for AXES_COOLOFF_MINUTES. The page
+# form and POST /api/v1/auth/token/ both go through authenticate(), so both are covered.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Content-Security-Policy (django-csp): every script is a file served by Carbon-Trace (no
+# inline script, no eval, no CDN). Styles allow 'unsafe-inline' for the <style> block of
+# the Swagger UI page; cobe draws with WebGL and Chart.js on canvas: both fit 'self'.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -214,6 +251,16 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 1,
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Jobs left QUEUED by a broker outage, or RUNNING by a worker that died, are picked up by
+# this sweep (also `manage.py requeue_jobs` for cron). `make run` runs beat inside its one
+# worker (-B); production runs one dedicated `celery beat` (docs/deployment.md).
+CARBONTRACE_REQUEUE_AFTER_SECONDS = env.int("CARBONTRACE_REQUEUE_AFTER_SECONDS", default=120)
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stale-audit-jobs": {
+        "task": "audits.requeue_stale_jobs",
+        "schedule": env.int("CARBONTRACE_REQUEUE_SWEEP_SECONDS", default=60),
+    },
+}
 
 # --- Security (production) --------------------------------------------------
 if not DEBUG:
@@ -221,6 +268,11 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_CONTENT_TYPE_NOSNIFF = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
 
 LOGGING = {
     "version": 1,

@@ -148,8 +148,8 @@ def test_when_the_queue_is_down_the_file_is_kept_and_the_job_says_so(
         response = upload(officer_api, sample_csv)
     assert response.status_code == 202
     body = response.json()
-    assert body["status"] == "FAILED"
-    assert "queue" in body["error_message"]
+    assert (body["status"], body["stage"]) == ("QUEUED", "Waiting for the audit queue")
+    assert "will be processed when the queue is back" in body["error_message"]
     assert AuditJob.objects.get(pk=body["id"]).source_file
 
 

@@ -69,7 +69,7 @@ def test_audit_create_enqueues_the_job_once_committed(
     assert sent == [[str(job.pk)]]
 
 
-def test_a_job_that_cannot_be_queued_fails_with_a_clear_message(
+def test_a_job_that_cannot_be_queued_waits_with_its_file_and_a_clear_message(
     configured_factors, organization, sample_csv, monkeypatch, django_capture_on_commit_callbacks
 ):
     def broker_down(*args, **kwargs):
@@ -81,8 +81,10 @@ def test_a_job_that_cannot_be_queued_fails_with_a_clear_message(
             organization=organization, uploaded_file=upload(sample_csv), reporting_year=2026
         )
     job.refresh_from_db()
-    assert job.status == AuditJob.Status.FAILED
+    assert job.status == AuditJob.Status.QUEUED
     assert job.error_message == QUEUE_UNAVAILABLE
+    assert job.stage == "Waiting for the audit queue"
+    assert job.source_file.storage.exists(job.source_file.name)
 
 
 def test_audit_create_needs_configured_factors(organization, sample_csv):
@@ -323,7 +325,9 @@ def test_the_task_runs_the_service(queued_job):
     assert queued_job.status == AuditJob.Status.SUCCEEDED
 
 
-def test_a_job_running_past_the_hard_time_limit_is_failed(queued_job, settings):
+def test_a_job_running_past_the_hard_time_limit_is_queued_again_then_failed(
+    queued_job, settings, monkeypatch
+):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -334,8 +338,17 @@ def test_a_job_running_past_the_hard_time_limit_is_failed(queued_job, settings):
     job = audit_fail_if_stalled(job=AuditJob.objects.get(pk=queued_job.pk))
     assert job.status == AuditJob.Status.RUNNING
 
+    queued = []
+    monkeypatch.setattr(audit_run_task, "apply_async", lambda *a, **k: queued.append(a))
     stalled = timezone.now() - timedelta(seconds=700)
-    AuditJob.objects.filter(pk=queued_job.pk).update(started_at=stalled)
+    AuditJob.objects.filter(pk=queued_job.pk).update(started_at=stalled, attempts=1)
+    job = audit_fail_if_stalled(job=AuditJob.objects.get(pk=queued_job.pk))
+    assert (job.status, len(queued)) == (AuditJob.Status.QUEUED, 1)
+
+    AuditJob.objects.filter(pk=queued_job.pk).update(
+        status="RUNNING", started_at=stalled, attempts=2
+    )
     job = audit_fail_if_stalled(job=AuditJob.objects.get(pk=queued_job.pk))
     assert (job.status, job.error_message) == (AuditJob.Status.FAILED, STALLED)
     assert job.finished_at is not None
+    assert len(queued) == 1

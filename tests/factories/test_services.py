@@ -4,6 +4,7 @@ import json
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from audits.engine import FactorSet
 from factories.models import EnergySource, Membership, Organization, Sector
@@ -95,12 +96,15 @@ def test_demo_seed_is_idempotent_and_credentials_work():
     assert organization.name == DEMO_ORGANIZATION
     roles = {}
     for account in accounts:
-        user = authenticate(username=account.username, password=account.password)
+        user = authenticate(
+            RequestFactory().post("/"), username=account.username, password=account.password
+        )
         assert user is not None, account.username
         roles[account.username] = membership_get_for_user(user=user).role
     assert roles["officer"] == Membership.Role.OFFICER
     assert roles["viewer"] == Membership.Role.VIEWER
-    assert authenticate(username="admin", password="carbontrace-admin").is_superuser
+    admin = authenticate(RequestFactory().post("/"), username="admin", password="carbontrace-admin")
+    assert admin.is_superuser
 
 
 def test_seed_demo_command_prints_credentials():

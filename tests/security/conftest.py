@@ -1,0 +1,3 @@
+"""The API fixtures (a finished audit with every file, token clients, staff) serve here too."""
+
+from tests.api.conftest import _clear_throttles, finished_job, staff  # noqa: F401

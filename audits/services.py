@@ -326,14 +326,12 @@ def _audit_execute(job: AuditJob) -> None:
 
     _job_progress(job_id=job.pk, progress=10, stage="Cleaning the data")
     with _timed(timings, "read"):
-        raw = read_table(job.source_file.path, filename=job.source_name)
+        # Handed to clean_frame without keeping a reference, so that cleaning can free
+        # the raw text columns as it replaces them.
+        uploaded = [read_table(job.source_file.path, filename=job.source_name)]
+    registered = factory_registered_sectors(organization=job.organization)
     with _timed(timings, "clean"):
-        cleaning = clean_frame(
-            raw,
-            factors,
-            registered_sectors=factory_registered_sectors(organization=job.organization),
-        )
-    del raw
+        cleaning = clean_frame(uploaded.pop(), factors, registered_sectors=registered)
     with _timed(timings, "rejected_and_cleaned_csv"):
         write_rejected_csv(cleaning, default_storage.path(artifacts.rejected_csv))
         write_cleaned_csv(cleaning, default_storage.path(artifacts.cleaned_csv))

@@ -136,7 +136,7 @@ def _rejections(
 
 def _as_text(series: pd.Series) -> pd.Series:
     if series.dtype == "str":
-        return series.fillna("")
+        return series.fillna("") if series.hasnans else series
     return series.astype(object).where(series.notna(), "").astype(str)
 
 
@@ -179,8 +179,10 @@ def step_strip_whitespace(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
     frame = frame.copy(deep=False)  # copy-on-write (pandas 3): columns are copied only if changed
     for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
         stripped = frame[name].str.strip()
-        changed += int((stripped != frame[name]).sum())
-        frame[name] = stripped
+        column_changed = int((stripped != frame[name]).sum())
+        if column_changed:  # keep the original column (no second copy) when nothing moved
+            changed += column_changed
+            frame[name] = stripped
     blank_id = frame["factory_id"] == ""
     rejected = _rejections(
         frame, blank_id, "factory_id", "", "factory_id is blank; every row needs the factory's code"
@@ -593,6 +595,10 @@ def clean_frame(
     """
     ctx = _Context(factors, dict(registered_sectors or {}))
     frame = raw
+    # Let the raw columns go as soon as the steps have replaced them (a million-row
+    # upload's text is a few hundred MB); a caller that hands the frame over without
+    # keeping a reference gets that memory back during cleaning.
+    del raw
     rejected_parts: list[pd.DataFrame] = []
     report: list[StepReport] = []
     for number, (name, step) in enumerate(STEPS, start=1):

@@ -118,10 +118,14 @@ def write_summary_csv(outcome: AuditOutcome, path: str | os.PathLike[str]) -> Pa
 
 def _write_frame(frame: pd.DataFrame, path: str | os.PathLike[str], default_name: str) -> Path:
     target = _target(path, default_name)
-    safe = frame.copy()
-    for name in safe.columns:
-        safe[name] = safe_series(safe[name])
-    safe.to_csv(target, index=False, lineterminator="\n", encoding="utf-8")
+    safe = pd.DataFrame({name: safe_series(frame[name]) for name in frame.columns})
+    # pyarrow's writer formats a million rows of numbers about ten times faster than
+    # DataFrame.to_csv (floats in their shortest round-trip form, "100" for 100.0).
+    import pyarrow as pa
+    from pyarrow import csv as pa_csv
+
+    table = pa.Table.from_pandas(safe, preserve_index=False)
+    pa_csv.write_csv(table, target, write_options=pa_csv.WriteOptions(quoting_style="needed"))
     return target
 
 

@@ -90,32 +90,45 @@ def read_table(path: str | os.PathLike[str], *, filename: str | None = None) -> 
 
 def _read_csv(path: Path) -> pd.DataFrame:
     data = path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():  # (strip() would copy the whole file)
         raise InputFileError("The file is empty; it needs a header row and at least one data row.")
     if data[:2] == b"PK" or b"\x00" in data[:65536]:
         raise InputFileError(
             "The file looks binary, not a CSV text file. Save it as 'CSV UTF-8' or upload "
             "the .xlsx workbook with its .xlsx extension."
         )
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    end_of_header = body.find(b"\n")
+    header_line = body if end_of_header < 0 else body[:end_of_header]
     try:
-        text = data.decode("utf-8-sig")
+        first_line = header_line.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputFileError(
-            f"The file is not UTF-8 text (undecodable byte at position {exc.start}). Save it "
-            "as 'CSV UTF-8' and upload it again."
-        ) from None
-    if "\x00" in text:
-        raise InputFileError("The file contains NUL bytes; it looks binary, not a CSV text file.")
-    end_of_header = text.find("\n")
-    first_line = text if end_of_header < 0 else text[:end_of_header]
+        raise _not_utf8(exc.start + len(data) - len(body)) from None
     header = next(csv.reader([first_line]), [])
     columns = [normalise_header(h) for h in header]
     check_columns(columns)
-    frame = _read_csv_arrow(data[3:] if data.startswith(b"\xef\xbb\xbf") else data, columns)
+    # pyarrow checks that every value is UTF-8; on any doubt the careful path below
+    # decodes the whole file and names the offending byte.
+    frame = None if b"\x00" in data else _read_csv_arrow(body, columns)
     if frame is None:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(exc.start) from None
+        if "\x00" in text:
+            raise InputFileError(
+                "The file contains NUL bytes; it looks binary, not a CSV text file."
+            )
         frame = _read_csv_pandas(text, columns)
     frame[LINE_NUMBER] = pd.RangeIndex(2, len(frame) + 2)
     return frame
+
+
+def _not_utf8(position: int) -> InputFileError:
+    return InputFileError(
+        f"The file is not UTF-8 text (undecodable byte at position {position}). Save it "
+        "as 'CSV UTF-8' and upload it again."
+    )
 
 
 def _read_csv_arrow(data: bytes, columns: list[str]) -> pd.DataFrame | None:
@@ -261,7 +274,9 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
 def _finish(frame: pd.DataFrame) -> pd.DataFrame:
     data_columns = [c for c in frame.columns if c != LINE_NUMBER]
     if data_columns:
-        frame[data_columns] = frame[data_columns].fillna("")
+        for name in data_columns:  # fillna copies a column; only where it has gaps
+            if frame[name].hasnans:
+                frame[name] = frame[name].fillna("")
         blank = (frame[data_columns] == "").all(axis=1)
     else:
         blank = pd.Series(False, index=frame.index)

@@ -107,6 +107,16 @@ class AuditOutcome:
         return over if limit is None else over[:limit]
 
 
+def _sorted_by_factory_and_month(frame: pd.DataFrame) -> bool:
+    """True when rows already come in factory_id, month order (as cleaning leaves them)."""
+    if len(frame) < 2:
+        return True
+    ids = frame["factory_id"].to_numpy()
+    months = frame["month"].to_numpy()
+    same = ids[1:] == ids[:-1]
+    return bool(((ids[1:] > ids[:-1]) | (same & (months[1:] > months[:-1]))).all())
+
+
 def _factory_outcome(**fields: Any) -> FactoryOutcome:
     # A frozen dataclass sets its 19 fields one object.__setattr__ call at a time; the
     # audit builds one per factory, so fill the instance dictionary in one go instead.
@@ -131,49 +141,61 @@ def audit_frame(
     ``factory_caps`` maps factory_id to a cap that overrides its sector's.
     """
     caps = dict(factory_caps or {})
-    ordered = cleaned.sort_values(["factory_id", "month"], kind="stable")
-    ids = ordered["factory_id"].to_numpy(dtype=object)
-    sectors = ordered["sector"].to_numpy(dtype=object)
-    names = ordered["factory_name"].to_numpy(dtype=object)
-    countries = ordered["country"].to_numpy(dtype=object)
-    latitudes = ordered["latitude"].to_numpy(dtype="float64")
-    longitudes = ordered["longitude"].to_numpy(dtype="float64")
-    months = ordered["month"].to_numpy(dtype="int64").tolist()
-    production = ordered["monthly_production_tons"].to_numpy(dtype="float64").tolist()
-    energy = ordered["energy_used_mwh"].to_numpy(dtype="float64").tolist()
-    sources = ordered["energy_source_type"].to_numpy(dtype=object).tolist()
-    material = ordered["raw_material_weight_tons"].to_numpy(dtype="float64").tolist()
+    ordered = cleaned
+    if not _sorted_by_factory_and_month(cleaned):
+        ordered = cleaned.sort_values(["factory_id", "month"], kind="stable")
+    # Integer codes find each factory's rows; only each factory's first row is turned
+    # into Python objects for its details, and the monthly figures are converted one
+    # factory at a time: no list of a million Python objects per column.
+    codes, _ = pd.factorize(ordered["factory_id"], sort=False)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
+    bounds = [*starts.tolist(), len(codes)]
+    firsts = ordered.iloc[starts]
+    ids = firsts["factory_id"].astype(str).tolist()
+    sectors = firsts["sector"].astype(str).tolist()
+    names = firsts["factory_name"].astype(str).tolist()
+    countries = firsts["country"].astype(str).tolist()
+    latitudes = firsts["latitude"].to_numpy(dtype="float64").tolist()
+    longitudes = firsts["longitude"].to_numpy(dtype="float64").tolist()
+    months = ordered["month"].to_numpy(dtype="int64")
+    production = ordered["monthly_production_tons"].to_numpy(dtype="float64")
+    energy = ordered["energy_used_mwh"].to_numpy(dtype="float64")
+    material = ordered["raw_material_weight_tons"].to_numpy(dtype="float64")
+    source_codes, source_names = pd.factorize(ordered["energy_source_type"], sort=False)
+    source_names = [str(name) for name in source_names]
     multipliers = factors.energy_multipliers
-    sector_factors = {name: factors.sector(name) for name in set(sectors.tolist())}
+    sector_factors = {name: factors.sector(name) for name in set(sectors)}
 
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]).tolist() if len(ids) else []
-    bounds = [*starts, len(ids)]
-    rows = zip(production, energy, sources, material, months, strict=True)
     outcomes: list[FactoryOutcome] = []
-    for start, end in itertools.pairwise(bounds):
-        factory_id = str(ids[start])
+    for index, (start, end) in enumerate(itertools.pairwise(bounds)):
+        factory_id = ids[index]
         industry = Industry(
             factory_id,
-            sector_factors[sectors[start]],
+            sector_factors[sectors[index]],
             carbon_cap_kg=caps.get(factory_id),
             energy_multipliers=multipliers,
         )
         record_month = industry.record_month
         monthly: list[float | None] = [None] * MONTHS_PER_YEAR
-        # The frame is sorted, so each factory's months are the next end - start rows.
-        for production_tons, energy_mwh, source, material_tons, month in itertools.islice(
-            rows, end - start
-        ):
+        rows = zip(
+            production[start:end].tolist(),
+            energy[start:end].tolist(),
+            [source_names[code] for code in source_codes[start:end].tolist()],
+            material[start:end].tolist(),
+            months[start:end].tolist(),
+            strict=True,
+        )
+        for production_tons, energy_mwh, source, material_tons, month in rows:
             record = record_month(production_tons, energy_mwh, source, material_tons, month=month)
             monthly[month - 1] = record.monthly_emissions_kg
         outcomes.append(
             _factory_outcome(
                 factory_id=factory_id,
                 sector=industry.sector,
-                factory_name=str(names[start]),
-                country=str(countries[start]),
-                latitude=_optional_float(latitudes[start]),
-                longitude=_optional_float(longitudes[start]),
+                factory_name=names[index],
+                country=countries[index],
+                latitude=_optional_float(latitudes[index]),
+                longitude=_optional_float(longitudes[index]),
                 monthly_emissions_kg=tuple(monthly),
                 production_kg=industry.production_kg,
                 energy_kg=industry.energy_kg,

@@ -9,6 +9,7 @@ The path of an upload, in order:
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import json
 import logging
@@ -47,7 +48,7 @@ from audits.engine import (
     write_rejected_csv,
     write_summary_csv,
 )
-from factories.models import Organization, Sector
+from factories.models import Factory, Organization, Sector
 from factories.selectors import (
     factors_as_dict,
     factory_cap_overrides,
@@ -81,6 +82,10 @@ QUEUE_WAITING_STAGE = "Waiting for the audit queue"
 DATABASE_UNAVAILABLE = (
     "The audit could not save its results because the database was unreachable, even after "
     "several retries; nothing from this attempt was kept. Upload the file again later."
+)
+CSV_UNREADABLE = (
+    "The file could not be read as CSV: a line is far too long or a quote is left open. "
+    "Check the file in a text editor and upload it again"
 )
 MAX_ATTEMPTS = 2  # a run that stalls (its worker vanished) is retried once, then FAILED
 
@@ -317,6 +322,18 @@ def _job_factors(job: AuditJob) -> tuple[FactorSet, dict]:
     return FactorSet.from_dict(snapshot), factory_caps
 
 
+def _factory_codes_check(cleaned: pd.DataFrame) -> None:
+    """Factory codes must fit Factory.code: refuse the file (clearly) rather than fail saving."""
+    limit = Factory._meta.get_field("code").max_length
+    lengths = cleaned["factory_id"].astype(str).str.len()
+    if (lengths > limit).any():
+        first = cleaned.loc[lengths > limit].iloc[0]
+        raise AuditInputError(
+            f"Factory codes are limited to {limit} characters; line {first['line_number']} has "
+            f"one of {len(str(first['factory_id']))}. Shorten the codes and upload it again."
+        )
+
+
 def _audit_execute(job: AuditJob) -> None:
     factors, factory_caps = _job_factors(job)
     artifacts = _artifact_names(job)
@@ -342,6 +359,7 @@ def _audit_execute(job: AuditJob) -> None:
             "Download rejected_rows.csv to see the line number and reason of each, fix the "
             "file and upload it again."
         )
+    _factory_codes_check(cleaning.cleaned)
 
     parts = partition_count(
         len(cleaning.cleaned),
@@ -523,6 +541,8 @@ def audit_run(*, job_id: uuid.UUID | str) -> AuditJob | None:
     except SoftTimeLimitExceeded:
         logger.error("Audit job %s exceeded its time limit", job.pk)
         _job_fail(job_id=job.pk, message=TIME_LIMIT)
+    except csv.Error as exc:
+        _job_fail(job_id=job.pk, message=f"{CSV_UNREADABLE} ({exc})")
     except (OperationalError, InterfaceError) as exc:
         # The results transaction rolled back, so nothing partial is stored; the task
         # retries with backoff and runs the job again from scratch (it is still RUNNING).

@@ -1,0 +1,78 @@
+"""Bulk writing of results: COPY on PostgreSQL, bulk_create elsewhere, the same rows."""
+
+import uuid
+
+import pytest
+
+from audits.engine import FactoryOutcome
+from audits.models import AuditJob, FactoryResult
+from audits.persistence import factories_insert, factory_ids_by_code, factory_results_insert
+from factories.models import Sector
+from tests.builders import OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def outcome(code: str, **changes) -> FactoryOutcome:
+    values = dict(
+        factory_id=code,
+        sector="Steel",
+        factory_name="Works\twith a tab, a \\ backslash\nand a line break",
+        country="Italy",
+        latitude=45.5,
+        longitude=None,
+        monthly_emissions_kg=(1.5, None, 0.1 + 0.2, *([None] * 9)),
+        production_kg=1.0,
+        energy_kg=1e-300,
+        material_kg=0.0,
+        total_emissions_kg=123456789.123456789,
+        carbon_cap_kg=90_000_000.0,
+        status="EXCEEDED",
+        first_breach_month=None,
+        alerts_count=0,
+        months_reported=2,
+        projected_annual_kg=1e20,
+        max_monthly_emissions_kg=0.30000000000000004,
+        avg_monthly_emissions_kg=2.5,
+    )
+    values.update(changes)
+    return FactoryOutcome(**values)
+
+
+def test_results_and_factories_round_trip_exactly(configured_factors):
+    organization = OrganizationFactory()
+    job = AuditJob.objects.create(
+        id=uuid.uuid4(), organization=organization, reporting_year=2026, source_name="x.csv"
+    )
+    outcomes = [
+        outcome("FAC_\\A\t1"),
+        outcome("FAC_B", first_breach_month=3, status="COMPLIANT", alerts_count=10),
+    ]
+    steel = Sector.objects.get(name="Steel")
+    factories_insert(organization=organization, outcomes=outcomes, sector_ids={"Steel": steel.pk})
+    factories_insert(
+        organization=organization, outcomes=outcomes[:1], sector_ids={"Steel": steel.pk}
+    )
+    ids = factory_ids_by_code(organization=organization)
+    assert set(ids) == {"FAC_\\A\t1", "FAC_B"}
+
+    assert factory_results_insert(job_id=job.pk, outcomes=outcomes, factory_ids=ids) == 2
+    rows = {row.factory_code: row for row in FactoryResult.objects.filter(job=job)}
+    for item in outcomes:
+        row = rows[item.factory_id]
+        assert row.factory_id == ids[item.factory_id]
+        assert row.monthly_emissions_kg == list(item.monthly_emissions_kg)
+        for name in (
+            "production_kg",
+            "energy_kg",
+            "total_emissions_kg",
+            "projected_annual_kg",
+            "max_monthly_emissions_kg",
+            "first_breach_month",
+            "status",
+            "alerts_count",
+        ):
+            assert getattr(row, name) == getattr(item, name), name
+    factory = FactoryResult.objects.get(job=job, factory_code="FAC_B").factory
+    assert factory.name == outcomes[1].factory_name
+    assert (factory.latitude, factory.longitude) == (45.5, None)

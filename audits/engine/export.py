@@ -93,26 +93,30 @@ def write_summary_csv(outcome: AuditOutcome, path: str | os.PathLike[str]) -> Pa
     with open(target, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(SUMMARY_COLUMNS)
-        for f in outcome.factories:
-            row = (
-                f.factory_id,
-                f.factory_name,
-                f.sector,
-                f.country,
+        # Tens of thousands of rows: only the text cells can carry a formula, so only
+        # they go through safe_cell; the figures are rounded and written as numbers.
+        number = _number
+        writer.writerows(
+            (
+                safe_cell(f.factory_id),
+                safe_cell(f.factory_name),
+                safe_cell(f.sector),
+                safe_cell(f.country),
                 f.months_reported,
-                f.total_emissions_kg,
-                f.carbon_cap_kg,
-                f.status,
+                number(f.total_emissions_kg),
+                number(f.carbon_cap_kg),
+                safe_cell(f.status),
                 "" if f.first_breach_month is None else f.first_breach_month,
                 f.alerts_count,
-                f.max_monthly_emissions_kg,
-                f.avg_monthly_emissions_kg,
-                f.projected_annual_kg,
-                f.production_kg,
-                f.energy_kg,
-                f.material_kg,
+                number(f.max_monthly_emissions_kg),
+                number(f.avg_monthly_emissions_kg),
+                number(f.projected_annual_kg),
+                number(f.production_kg),
+                number(f.energy_kg),
+                number(f.material_kg),
             )
-            writer.writerow([safe_cell(_number(v) if isinstance(v, float) else v) for v in row])
+            for f in outcome.factories
+        )
     return target
 
 

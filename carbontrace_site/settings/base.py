@@ -227,7 +227,9 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6380/0")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 2 * 60 * 60,
+    # A task whose worker died unacknowledged (SIGKILL, lost host) is delivered again once
+    # this long has passed: longer than the longest audit, or a running one would be doubled.
+    "visibility_timeout": env.int("CARBONTRACE_BROKER_VISIBILITY_TIMEOUT", default=2 * 60 * 60),
     "socket_connect_timeout": 5,
 }
 CELERY_TASK_DEFAULT_QUEUE = env.str("CARBONTRACE_QUEUE", default="carbontrace")

@@ -127,8 +127,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 # Content-Security-Policy (django-csp): every script is a file served by Carbon-Trace (no
-# inline script, no eval, no CDN). Styles allow 'unsafe-inline' for the <style> block of
-# the Swagger UI page; cobe draws with WebGL and Chart.js on canvas: both fit 'self'.
+# inline script, no eval, no CDN). Styles allow 'unsafe-inline': cobe injects <style>
+# elements and the Swagger UI page has a <style> block (tests/e2e/test_csp.py fails
+# without it). WebGL (cobe) and canvas (Chart.js) need nothing more than 'self'.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

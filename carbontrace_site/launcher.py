@@ -166,6 +166,11 @@ class Launcher:
                 "INFO",
                 "--concurrency",
                 self.env.get("WORKER_CONCURRENCY", "1"),
+                # Beat inside the one local worker runs the periodic sweep that queues
+                # again jobs left behind by a broker outage (production: one `celery beat`).
+                "--beat",
+                "--schedule",
+                str(VAR_DIR / "celerybeat-schedule"),
                 "--hostname",
                 f"carbontrace-{os.getpid()}@%h",
             ],

@@ -129,7 +129,10 @@ def _write_frame(frame: pd.DataFrame, path: str | os.PathLike[str], default_name
     from pyarrow import csv as pa_csv
 
     table = pa.Table.from_pandas(safe, preserve_index=False)
-    pa_csv.write_csv(table, target, write_options=pa_csv.WriteOptions(quoting_style="needed"))
+    with open(target, "wb") as handle:
+        # The header as before (unquoted names); pyarrow quotes every text value.
+        handle.write((",".join(safe.columns) + "\n").encode("utf-8"))
+        pa_csv.write_csv(table, handle, write_options=pa_csv.WriteOptions(include_header=False))
     return target
 
 

@@ -37,6 +37,7 @@ REQUESTS_PER_PAGE = 50
 WAIT_SECONDS = 600
 BENCH_ORGANIZATION = "Carbon-Trace Bench"
 BENCH_USER = "bench-officer"
+NOTES_HEADING = "## Notes"
 
 
 @dataclass
@@ -256,7 +257,10 @@ class Command(BaseCommand):
         self.stdout.write(report)
         output = Path(options["output"])
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(report, encoding="utf-8")
+        # Hand-written analysis below a "## Notes" heading survives a new run.
+        previous = output.read_text(encoding="utf-8") if output.exists() else ""
+        notes = previous[previous.find(NOTES_HEADING) :] if NOTES_HEADING in previous else ""
+        output.write_text(report + ("\n" + notes if notes else ""), encoding="utf-8")
         self.stdout.write(f"\nWritten to {output}")
 
     def _create_database(self) -> None:

@@ -21,6 +21,10 @@ from factories.models import Factory, Organization
 from .models import FactoryResult
 
 BATCH_SIZE = 5000
+# After this many rows in one go the planner's row estimates are far off until
+# autovacuum analyzes the table: a fresh 83,000-factory job was planned as 15 rows, and
+# its pages sorted the whole job (230 ms) instead of reading an index (8 ms).
+ANALYZE_AFTER_ROWS = 10_000
 
 _RESULT_FIELDS = (
     "job",
@@ -45,6 +49,20 @@ _RESULT_FIELDS = (
 
 def uses_copy() -> bool:
     return connection.vendor == "postgresql"
+
+
+def statistics_refresh_after_bulk_insert(*, rows: int) -> None:
+    """ANALYZE the results and factories tables after a large job (PostgreSQL only).
+
+    Run after the results are committed, so it never delays SUCCEEDED; it takes about a
+    second on a table of a few hundred thousand results and blocks no reader or writer.
+    """
+    if rows < ANALYZE_AFTER_ROWS or not uses_copy():
+        return
+    tables = (FactoryResult._meta.db_table, Factory._meta.db_table)
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 def finite_or_none(value: object, low: float, high: float) -> float | None:

@@ -57,7 +57,12 @@ from factories.selectors import (
 )
 
 from .models import AuditJob, FactoryResult
-from .persistence import factories_insert, factory_ids_by_code, factory_results_insert
+from .persistence import (
+    factories_insert,
+    factory_ids_by_code,
+    factory_results_insert,
+    statistics_refresh_after_bulk_insert,
+)
 from .validators import upload_validate
 
 logger = logging.getLogger(__name__)
@@ -305,6 +310,7 @@ def _job_save_results(
         job.stage = "Done"
         job.finished_at = timezone.now()
         job.save()
+    statistics_refresh_after_bulk_insert(rows=len(outcome.factories))
     return True
 
 

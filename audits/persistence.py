@@ -23,7 +23,7 @@ from .models import FactoryResult
 BATCH_SIZE = 5000
 # After this many rows in one go the planner's row estimates are far off until
 # autovacuum analyzes the table: a fresh 83,000-factory job was planned as 15 rows, and
-# its pages sorted the whole job (230 ms) instead of reading an index (8 ms).
+# its API page sorted the whole job (230 ms) instead of reading an index (8 ms).
 ANALYZE_AFTER_ROWS = 10_000
 
 _RESULT_FIELDS = (
@@ -52,17 +52,23 @@ def uses_copy() -> bool:
 
 
 def statistics_refresh_after_bulk_insert(*, rows: int) -> None:
-    """ANALYZE the results and factories tables after a large job (PostgreSQL only).
+    """VACUUM (ANALYZE) the results after a large job; ANALYZE the factories (PostgreSQL).
 
-    Run after the results are committed, so it never delays SUCCEEDED; it takes about a
-    second on a table of a few hundred thousand results and blocks no reader or writer.
+    Fresh statistics keep the job's pages on the indexes, and the vacuum marks the new
+    pages all-visible so that counting a job's results (every paginated page does) is
+    an index-only scan: 14 ms instead of 124 ms for 83,000 results. Run after the
+    results are committed, so it never delays SUCCEEDED; it blocks no reader or writer.
     """
     if rows < ANALYZE_AFTER_ROWS or not uses_copy():
         return
-    tables = (FactoryResult._meta.db_table, Factory._meta.db_table)
+    results = connection.ops.quote_name(FactoryResult._meta.db_table)
+    factories = connection.ops.quote_name(Factory._meta.db_table)
     with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+        if connection.in_atomic_block:  # VACUUM cannot run in a transaction
+            cursor.execute(f"ANALYZE {results}")
+        else:
+            cursor.execute(f"VACUUM (ANALYZE) {results}")
+        cursor.execute(f"ANALYZE {factories}")
 
 
 def finite_or_none(value: object, low: float, high: float) -> float | None:

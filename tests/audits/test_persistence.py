@@ -76,3 +76,11 @@ def test_results_and_factories_round_trip_exactly(configured_factors):
     factory = FactoryResult.objects.get(job=job, factory_code="FAC_B").factory
     assert factory.name == outcomes[1].factory_name
     assert (factory.latitude, factory.longitude) == (45.5, None)
+
+
+def test_statistics_are_refreshed_after_a_large_job(django_assert_max_num_queries):
+    from audits.persistence import statistics_refresh_after_bulk_insert
+
+    with django_assert_max_num_queries(0):
+        statistics_refresh_after_bulk_insert(rows=10)
+    statistics_refresh_after_bulk_insert(rows=1_000_000)  # ANALYZE inside a test transaction

@@ -1,5 +1,4 @@
 import math
-from dataclasses import FrozenInstanceError
 from types import MappingProxyType
 
 import pytest
@@ -145,7 +144,7 @@ def test_explicit_month_must_move_forward():
 def test_result_is_frozen():
     result = steel_auditor()(1, 1)
     assert isinstance(result, MonthlyAudit)
-    with pytest.raises(FrozenInstanceError):
+    with pytest.raises(AttributeError):
         result.total_emissions_kg = 0  # type: ignore[misc]
 
 
@@ -160,10 +159,6 @@ def assert_deeply_immutable(value, path="cell"):
     if isinstance(value, tuple):
         for index, item in enumerate(value):
             assert_deeply_immutable(item, f"{path}[{index}]")
-        return
-    if isinstance(value, MonthlyAudit):
-        for field in value.__slots__:
-            assert_deeply_immutable(getattr(value, field), f"{path}.{field}")
         return
     raise AssertionError(f"{path} holds a {type(value).__name__}, which is not immutable")
 

@@ -1,4 +1,5 @@
 import os
+import sys
 
 from celery import Celery
 from celery.signals import worker_init
@@ -21,3 +22,27 @@ def preload_chart_library(**kwargs) -> None:
     from audits.engine.charts import preload
 
     preload()
+
+
+def solo_worker_argv(*, queue: str, hostname: str) -> list[str]:
+    """The command line of one worker that takes one task at a time from ``queue``.
+
+    The test suite and ``make bench`` start their own workers on private queues with it.
+    """
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "carbontrace_site",
+        "worker",
+        "--pool=solo",
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "-Q",
+        queue,
+        "--hostname",
+        hostname,
+    ]

@@ -121,12 +121,35 @@ def shared_media(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("worker-media")
 
 
+def start_worker(*, name: str, log_path: Path, env: dict[str, str], queue: str):
+    """Start a real Celery worker process on ``queue`` and wait until it is ready."""
+    import subprocess
+    import time
+
+    from carbontrace_site.celery import solo_worker_argv
+
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            solo_worker_argv(queue=queue, hostname=f"{name}-{os.getpid()}@%h"),
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while " ready." not in log_path.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"The Celery worker {name} did not start:\n{log_path.read_text()}")
+        time.sleep(0.2)
+    return process
+
+
 @pytest.fixture(scope="module")
 def worker(django_db_setup, django_db_blocker, shared_media, tmp_path_factory):
     """One Celery worker process on the test database, for the whole module."""
     import subprocess
-    import sys
-    import time
 
     import redis
     from django.conf import settings
@@ -147,37 +170,9 @@ def worker(django_db_setup, django_db_blocker, shared_media, tmp_path_factory):
         "REDIS_URL": settings.CELERY_BROKER_URL,
         "CARBONTRACE_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
     }
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "carbontrace_site",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-Q",
-                settings.CELERY_TASK_DEFAULT_QUEUE,
-                "--hostname",
-                f"test-{os.getpid()}@%h",
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 60
-    while " ready." not in log_path.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"The Celery worker did not start:\n{log_path.read_text()}")
-        time.sleep(0.2)
+    process = start_worker(
+        name="test", log_path=log_path, env=env, queue=settings.CELERY_TASK_DEFAULT_QUEUE
+    )
 
     yield log_path
 

@@ -10,7 +10,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,7 +20,8 @@ from audits.engine.sample import generate_production_frame
 from audits.models import AuditJob, FactoryResult
 from audits.services import audit_create, audit_run
 from carbontrace_site.celery import app as celery_app
-from tests.conftest import REPO_ROOT, database_url_for_subprocess, service_missing
+from tests.conftest import database_url_for_subprocess, service_missing
+from tests.conftest import start_worker as start_real_worker
 
 pytestmark = [
     pytest.mark.integration,
@@ -115,38 +115,7 @@ def start_worker(name: str, log: Path, media: Path, broker_url: str, **env: str)
         "CARBONTRACE_QUEUE": QUEUE,
         **env,
     }
-    handle = log.open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "carbontrace_site",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-Q",
-            QUEUE,
-            "--hostname",
-            f"{name}-{os.getpid()}@%h",
-        ],
-        cwd=REPO_ROOT,
-        env=environment,
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while " ready." not in log.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"worker {name} did not start:\n{log.read_text()}")
-        time.sleep(0.2)
-    return process
+    return start_real_worker(name=name, log_path=log, env=environment, queue=QUEUE)
 
 
 def stop(process) -> None:

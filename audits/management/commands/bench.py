@@ -19,7 +19,6 @@ import platform
 import shutil
 import statistics
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -30,6 +29,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+
+from carbontrace_site.celery import solo_worker_argv
 
 BENCH_ROWS = 1_000_000
 SAMPLE_SEED = 2026
@@ -109,23 +110,9 @@ class Workers:
             with log_path.open("w") as log:
                 self.processes.append(
                     subprocess.Popen(
-                        [
-                            sys.executable,
-                            "-m",
-                            "celery",
-                            "-A",
-                            "carbontrace_site",
-                            "worker",
-                            "--pool=solo",
-                            "--loglevel=INFO",
-                            "--without-gossip",
-                            "--without-mingle",
-                            "--without-heartbeat",
-                            "-Q",
-                            self.queue,
-                            "--hostname",
-                            f"bench{number}-{os.getpid()}@%h",
-                        ],
+                        solo_worker_argv(
+                            queue=self.queue, hostname=f"bench{number}-{os.getpid()}@%h"
+                        ),
                         cwd=settings.BASE_DIR,
                         env=self.env,
                         stdout=log,

@@ -173,6 +173,11 @@
 
   function factoryCharts(list) {
     list.forEach(function (item) {
+      var cumulative = item.tonnes.reduce(function (acc, value) {
+        var last = acc.length ? acc[acc.length - 1] : 0;
+        acc.push(value === null ? last : (last || 0) + value);
+        return acc;
+      }, []);
       make(item.id, {
         type: "bar",
         data: {
@@ -181,18 +186,17 @@
             {
               label: "Monthly emissions",
               data: item.tonnes,
-              backgroundColor: item.status === "EXCEEDED" ? OVER : OK,
+              // A month is red once the running total has passed the cap (in ALERT).
+              backgroundColor: cumulative.map(function (total) {
+                return total > item.cap_tonnes ? OVER : OK;
+              }),
               borderRadius: 3,
               order: 2,
             },
             {
               type: "line",
               label: "Cumulative",
-              data: item.tonnes.reduce(function (acc, value) {
-                var last = acc.length ? acc[acc.length - 1] : 0;
-                acc.push(value === null ? last : (last || 0) + value);
-                return acc;
-              }, []),
+              data: cumulative,
               yAxisID: "cumulative",
               borderColor: css("--info"),
               backgroundColor: css("--info"),

@@ -215,33 +215,22 @@ def make_emission_auditor(
             raise ValueError("value too large: the emissions cannot be represented")
 
         if new_total > cap_kg:
-            record = MonthlyAudit(
-                this_month,
-                production_kg,
-                energy_kg,
-                material_kg,
-                multiplier,
-                source,
-                monthly_kg,
-                new_total,
-                cap_kg,
-                STATUS_ALERT,
-                alert_message(sector_name, new_total, cap_kg),
-            )
+            status, message = STATUS_ALERT, alert_message(sector_name, new_total, cap_kg)
         else:
-            record = MonthlyAudit(
-                this_month,
-                production_kg,
-                energy_kg,
-                material_kg,
-                multiplier,
-                source,
-                monthly_kg,
-                new_total,
-                cap_kg,
-                STATUS_OK,
-                None,
-            )
+            status, message = STATUS_OK, None
+        record = MonthlyAudit(
+            this_month,
+            production_kg,
+            energy_kg,
+            material_kg,
+            multiplier,
+            source,
+            monthly_kg,
+            new_total,
+            cap_kg,
+            status,
+            message,
+        )
         total_kg = new_total
         months_done += 1
         log = (*log, record)

@@ -6,7 +6,7 @@ from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from factories.selectors import factory_globe_markers, membership_get_for_user
+from factories.selectors import factory_globe_markers, membership_get_for_user, membership_require
 
 from .forms import AuditUploadForm
 from .models import AuditJob
@@ -36,17 +36,10 @@ DASHBOARD_TABS = {
 REJECTED_PAGE_SIZE = 50
 
 
-def _membership_or_403(request):
-    membership = membership_get_for_user(user=request.user)
-    if membership is None:
-        raise PermissionDenied("Your account is not a member of any organization yet.")
-    return membership
-
-
 @login_required
 @require_GET
 def home(request):
-    membership = _membership_or_403(request)
+    membership = membership_require(user=request.user)
     return render(
         request,
         "home.html",
@@ -61,7 +54,7 @@ def home(request):
 @login_required
 @require_GET
 def audit_list(request):
-    membership = _membership_or_403(request)
+    membership = membership_require(user=request.user)
     state = AUDIT_HISTORY_TABLE.state_from(request.GET)
     return render(
         request,
@@ -79,7 +72,7 @@ def audit_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def audit_upload(request):
-    membership = _membership_or_403(request)
+    membership = membership_require(user=request.user)
     if not membership.is_officer:
         raise PermissionDenied("Only compliance officers can upload production data.")
     if request.method == "POST":

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
@@ -15,6 +16,14 @@ def membership_get_for_user(*, user: AbstractBaseUser | AnonymousUser) -> Member
     if not user.is_authenticated:
         return None
     return Membership.objects.select_related("organization").filter(user=user).first()
+
+
+def membership_require(*, user: AbstractBaseUser | AnonymousUser) -> Membership:
+    """The user's membership; PermissionDenied (403) for a user outside every organization."""
+    membership = membership_get_for_user(user=user)
+    if membership is None:
+        raise PermissionDenied("Your account is not a member of any organization yet.")
+    return membership
 
 
 def factors_as_dict() -> dict:

@@ -1,7 +1,6 @@
 """The organization's factories: a list with their latest status and one page per factory."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -12,24 +11,17 @@ from .selectors import (
     factory_audit_history,
     factory_get_for_user,
     factory_table_page,
-    membership_get_for_user,
+    membership_require,
     sector_names,
 )
 
 MONTH_LABELS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
-def _membership_or_403(request):
-    membership = membership_get_for_user(user=request.user)
-    if membership is None:
-        raise PermissionDenied("Your account is not a member of any organization yet.")
-    return membership
-
-
 @login_required
 @require_GET
 def factory_list(request):
-    membership = _membership_or_403(request)
+    membership = membership_require(user=request.user)
     state = FACTORY_TABLE.state_from(request.GET)
     return render(
         request,
@@ -47,7 +39,7 @@ def factory_list(request):
 @login_required
 @require_GET
 def factory_detail(request, factory_id):
-    membership = _membership_or_403(request)
+    membership = membership_require(user=request.user)
     factory = factory_get_for_user(user=request.user, factory_id=factory_id)
     results = factory_audit_history(factory=factory)
     charts = [

@@ -113,6 +113,31 @@ def alert_message(sector: str, total_kg: float, cap_kg: float) -> str:
     )
 
 
+@lru_cache(maxsize=256)
+def _checked_factors(
+    production_per_ton: Any, energy_per_mwh: Any, material_per_ton: Any, carbon_cap_kg: Any
+) -> tuple[float, float, float, float]:
+    # An audit builds tens of thousands of auditors from a handful of sectors: each
+    # distinct set of factors is checked once.
+    cap_kg = _quantity(carbon_cap_kg, "carbon_cap_kg")
+    if cap_kg <= 0:
+        raise ValueError("carbon_cap_kg must be greater than zero")
+    return (
+        _quantity(production_per_ton, "production_per_ton"),
+        _quantity(energy_per_mwh, "energy_per_mwh"),
+        _quantity(material_per_ton, "material_processing_per_ton"),
+        cap_kg,
+    )
+
+
+@lru_cache(maxsize=64)
+def _auditor_name(sector_name: str) -> str:
+    return f"{sector_name.lower() or 'sector'}_emission_auditor"
+
+
+_new_record = tuple.__new__  # MonthlyAudit(...) without the named tuple's Python-level __new__
+
+
 def make_emission_auditor(
     sector: str,
     emission_factor: Mapping[str, float],
@@ -134,17 +159,21 @@ def make_emission_auditor(
     missing = [key for key in FACTOR_KEYS if key not in emission_factor]
     if missing:
         raise ValueError(f"emission_factor is missing {', '.join(missing)}")
-    production_per_ton = _quantity(emission_factor["production_per_ton"], "production_per_ton")
-    energy_per_mwh = _quantity(emission_factor["energy_per_mwh"], "energy_per_mwh")
-    material_per_ton = _quantity(
-        emission_factor["material_processing_per_ton"], "material_processing_per_ton"
+    factors = (
+        emission_factor["production_per_ton"],
+        emission_factor["energy_per_mwh"],
+        emission_factor["material_processing_per_ton"],
+        carbon_cap_kg,
     )
-    cap_kg = _quantity(carbon_cap_kg, "carbon_cap_kg")
-    if cap_kg <= 0:
-        raise ValueError("carbon_cap_kg must be greater than zero")
+    try:
+        checked = _checked_factors(*factors)
+    except TypeError:  # an unhashable value: let _quantity explain what is wrong
+        checked = _checked_factors.__wrapped__(*factors)
+    production_per_ton, energy_per_mwh, material_per_ton, cap_kg = checked
     multipliers = _frozen_multipliers(energy_multipliers)
 
     total_kg = 0.0
+    last_month = 0
     months_done = 0
     log: tuple[MonthlyAudit, ...] = ()
 
@@ -156,8 +185,7 @@ def make_emission_auditor(
         *,
         month: int | None = None,
     ) -> MonthlyAudit:
-        nonlocal total_kg, months_done, log
-        last_month = log[-1].month if log else 0
+        nonlocal total_kg, last_month, months_done, log
         if month is None:
             this_month = last_month + 1
         elif type(month) is int and month > last_month:  # the common case, fast
@@ -218,23 +246,27 @@ def make_emission_auditor(
             status, message = STATUS_ALERT, alert_message(sector_name, new_total, cap_kg)
         else:
             status, message = STATUS_OK, None
-        record = MonthlyAudit(
-            this_month,
-            production_kg,
-            energy_kg,
-            material_kg,
-            multiplier,
-            source,
-            monthly_kg,
-            new_total,
-            cap_kg,
-            status,
-            message,
+        record = _new_record(
+            MonthlyAudit,
+            (
+                this_month,
+                production_kg,
+                energy_kg,
+                material_kg,
+                multiplier,
+                source,
+                monthly_kg,
+                new_total,
+                cap_kg,
+                status,
+                message,
+            ),
         )
         total_kg = new_total
+        last_month = this_month
         months_done += 1
         log = (*log, record)
         return record
 
-    auditor.__name__ = auditor.__qualname__ = f"{sector_name.lower() or 'sector'}_emission_auditor"
+    auditor.__name__ = auditor.__qualname__ = _auditor_name(sector_name)
     return auditor

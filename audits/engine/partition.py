@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable
-from dataclasses import fields
 
 import numpy as np
 import pandas as pd
@@ -20,7 +19,7 @@ from .industry import MONTHS_PER_YEAR
 from .summary import AuditOutcome, FactoryOutcome
 
 MONTH_COLUMNS = tuple(f"month_{number:02d}_kg" for number in range(1, MONTHS_PER_YEAR + 1))
-_SCALAR_FIELDS = tuple(f.name for f in fields(FactoryOutcome) if f.name != "monthly_emissions_kg")
+_SCALAR_FIELDS = tuple(name for name in FactoryOutcome._fields if name != "monthly_emissions_kg")
 _OPTIONAL_FLOATS = ("latitude", "longitude")
 
 

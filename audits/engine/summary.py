@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -21,9 +20,12 @@ COMPLIANT = "COMPLIANT"
 EXCEEDED = "EXCEEDED"
 
 
-@dataclass(frozen=True)
-class FactoryOutcome:
-    """One factory's audited year."""
+class FactoryOutcome(NamedTuple):
+    """One factory's audited year.
+
+    Immutable. A named tuple: a million-row audit makes tens of thousands of them, and
+    a tuple is built in one step and holds its fields without a per-instance dict.
+    """
 
     factory_id: str
     sector: str
@@ -60,7 +62,7 @@ class FactoryOutcome:
         return tuple(out)
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = self._asdict()
         data["monthly_emissions_kg"] = list(self.monthly_emissions_kg)
         return data
 
@@ -117,16 +119,26 @@ def _sorted_by_factory_and_month(frame: pd.DataFrame) -> bool:
     return bool(((ids[1:] > ids[:-1]) | (same & (months[1:] > months[:-1]))).all())
 
 
-def _factory_outcome(**fields: Any) -> FactoryOutcome:
-    # A frozen dataclass sets its 19 fields one object.__setattr__ call at a time; the
-    # audit builds one per factory, so fill the instance dictionary in one go instead.
-    outcome = object.__new__(FactoryOutcome)
-    outcome.__dict__.update(fields)
-    return outcome
-
-
 def _optional_float(value: float) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
+
+
+# Rows are turned into Python objects this many at a time (whole factories only), so
+# that a million-row audit never holds a million-element list per column.
+AUDIT_BLOCK_ROWS = 65_536
+
+
+def _blocks(bounds: list[int], block_rows: int) -> Iterator[tuple[int, int]]:
+    """``(first factory, end factory)`` index ranges of about ``block_rows`` rows each."""
+    factories = len(bounds) - 1
+    first = 0
+    while first < factories:
+        end = first + 1
+        limit = bounds[first] + block_rows
+        while end < factories and bounds[end + 1] <= limit:
+            end += 1
+        yield first, end
+        first = end
 
 
 def audit_frame(
@@ -146,7 +158,7 @@ def audit_frame(
         ordered = cleaned.sort_values(["factory_id", "month"], kind="stable")
     # Integer codes find each factory's rows; only each factory's first row is turned
     # into Python objects for its details, and the monthly figures are converted one
-    # factory at a time: no list of a million Python objects per column.
+    # block of factories at a time.
     codes, _ = pd.factorize(ordered["factory_id"], sort=False)
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
     bounds = [*starts.tolist(), len(codes)]
@@ -162,55 +174,58 @@ def audit_frame(
     energy = ordered["energy_used_mwh"].to_numpy(dtype="float64")
     material = ordered["raw_material_weight_tons"].to_numpy(dtype="float64")
     source_codes, source_names = pd.factorize(ordered["energy_source_type"], sort=False)
-    source_names = [str(name) for name in source_names]
+    source_names = np.asarray([str(name) for name in source_names], dtype=object)
     multipliers = factors.energy_multipliers
     sector_factors = {name: factors.sector(name) for name in set(sectors)}
 
     outcomes: list[FactoryOutcome] = []
-    for index, (start, end) in enumerate(itertools.pairwise(bounds)):
-        factory_id = ids[index]
-        industry = Industry(
-            factory_id,
-            sector_factors[sectors[index]],
-            carbon_cap_kg=caps.get(factory_id),
-            energy_multipliers=multipliers,
-        )
-        record_month = industry.record_month
-        monthly: list[float | None] = [None] * MONTHS_PER_YEAR
-        rows = zip(
-            production[start:end].tolist(),
-            energy[start:end].tolist(),
-            [source_names[code] for code in source_codes[start:end].tolist()],
-            material[start:end].tolist(),
-            months[start:end].tolist(),
-            strict=True,
-        )
-        for production_tons, energy_mwh, source, material_tons, month in rows:
-            record = record_month(production_tons, energy_mwh, source, material_tons, month=month)
-            monthly[month - 1] = record.monthly_emissions_kg
-        outcomes.append(
-            _factory_outcome(
-                factory_id=factory_id,
-                sector=industry.sector,
-                factory_name=names[index],
-                country=countries[index],
-                latitude=_optional_float(latitudes[index]),
-                longitude=_optional_float(longitudes[index]),
-                monthly_emissions_kg=tuple(monthly),
-                production_kg=industry.production_kg,
-                energy_kg=industry.energy_kg,
-                material_kg=industry.material_kg,
-                total_emissions_kg=industry.total_emissions_kg,
-                carbon_cap_kg=industry.carbon_cap_kg,
-                status=EXCEEDED if industry.is_over_cap else COMPLIANT,
-                first_breach_month=industry.first_breach_month,
-                alerts_count=industry.alerts_count,
-                months_reported=industry.months_reported,
-                projected_annual_kg=industry.projected_annual_kg,
-                max_monthly_emissions_kg=industry.max_monthly_emissions_kg,
-                avg_monthly_emissions_kg=industry.avg_monthly_emissions_kg,
+    for first, end in _blocks(bounds, AUDIT_BLOCK_ROWS):
+        low, high = bounds[first], bounds[end]
+        rows = list(
+            zip(
+                production[low:high].tolist(),
+                energy[low:high].tolist(),
+                source_names[source_codes[low:high]].tolist(),
+                material[low:high].tolist(),
+                months[low:high].tolist(),
+                strict=True,
             )
         )
+        for index in range(first, end):
+            factory_id = ids[index]
+            industry = Industry(
+                factory_id,
+                sector_factors[sectors[index]],
+                carbon_cap_kg=caps.get(factory_id),
+                energy_multipliers=multipliers,
+            )
+            records = industry.record_months(rows[bounds[index] - low : bounds[index + 1] - low])
+            monthly: list[float | None] = [None] * MONTHS_PER_YEAR
+            for record in records:
+                monthly[record.month - 1] = record.monthly_emissions_kg
+            outcomes.append(
+                FactoryOutcome(
+                    factory_id,
+                    industry.sector,
+                    names[index],
+                    countries[index],
+                    _optional_float(latitudes[index]),
+                    _optional_float(longitudes[index]),
+                    tuple(monthly),
+                    industry.production_kg,
+                    industry.energy_kg,
+                    industry.material_kg,
+                    industry.total_emissions_kg,
+                    industry.carbon_cap_kg,
+                    EXCEEDED if industry.is_over_cap else COMPLIANT,
+                    industry.first_breach_month,
+                    industry.alerts_count,
+                    industry.months_reported,
+                    industry.projected_annual_kg,
+                    industry.max_monthly_emissions_kg,
+                    industry.avg_monthly_emissions_kg,
+                )
+            )
     return AuditOutcome(year=int(year), factories=tuple(outcomes))
 
 

@@ -89,3 +89,48 @@ def test_calendar_months_with_gaps():
     industry.record_month(100, 50, "grid", 120, month=5)
     assert [m.month for m in industry.history] == [2, 5]
     assert industry.first_breach_month == 5
+
+
+MONTHS = [
+    (100.0, 50.0, "coal", 120.0, 1),
+    (90.0, 40.0, "grid", None, 2),
+    (400.0, 10.0, "renewable", 0.0, 4),  # month 3 not reported
+    (500.0, 700.0, "Natural Gas", 30.0, 5),
+]
+
+
+def test_record_months_equals_one_record_month_per_month():
+    one_by_one = make_steel(carbon_cap_kg=900_000)
+    for production, energy, source, material, month in MONTHS:
+        one_by_one.record_month(production, energy, source, material, month=month)
+    batched = make_steel(carbon_cap_kg=900_000)
+    records = batched.record_months(MONTHS)
+
+    assert records == one_by_one.history == batched.history
+    assert [r.month for r in records] == [1, 2, 4, 5]
+    for name in (
+        "total_emissions_kg",
+        "production_kg",
+        "energy_kg",
+        "material_kg",
+        "alerts_count",
+        "first_breach_month",
+        "max_monthly_emissions_kg",
+        "months_reported",
+        "projected_annual_kg",
+    ):
+        assert getattr(batched, name) == getattr(one_by_one, name), name
+    # 250,650 + 199,300 = 449,950 by February; April's 742,870 passes the 900,000 cap.
+    assert batched.first_breach_month == 4
+    assert batched.alerts_count == 2
+
+
+def test_record_months_keeps_the_months_before_a_refused_one():
+    industry = make_steel()
+    bad = [*MONTHS[:2], (1.0, 1.0, "grid", 0.0, 2)]  # month 2 again
+    with pytest.raises(ValueError, match="month 2 comes after month 2"):
+        industry.record_months(bad)
+    assert [r.month for r in industry.history] == [1, 2]
+    assert industry.total_emissions_kg == industry.history[-1].total_emissions_kg
+    # The auditor moved on with the kept months: the next month is 3.
+    assert industry.record_month(1.0, 1.0).month == 3

@@ -13,9 +13,11 @@ import csv
 import hashlib
 import json
 import logging
+import queue
 import shutil
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,17 +29,26 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import InterfaceError, OperationalError, close_old_connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connections,
+    transaction,
+)
 from django.utils import timezone
 
 from audits.engine import (
     AuditOutcome,
     CleaningResult,
     FactorSet,
+    FactoryOutcome,
     InputFileError,
     StepReport,
     audit_frame,
     clean_frame,
+    factory_details,
     outcome_from_frames,
     outcome_to_frame,
     partition_count,
@@ -62,6 +73,7 @@ from .persistence import (
     factory_ids_by_code,
     factory_results_insert,
     statistics_refresh_after_bulk_insert,
+    uses_copy,
 )
 from .validators import upload_validate
 
@@ -260,58 +272,25 @@ def _artifact_names(job: AuditJob) -> _Artifacts:
     )
 
 
-def _factories_register(*, organization: Organization, outcome: AuditOutcome) -> dict[str, int]:
-    """Register the file's unknown factory codes; return every audited factory's id by code."""
+def _factories_register(*, organization: Organization, details: pd.DataFrame) -> dict[str, int]:
+    """Register the file's unknown factory codes; return every audited factory's id by code.
+
+    ``details`` has one row per audited factory (``factory_details``).
+    """
     known = factory_ids_by_code(organization=organization)
-    missing = [item for item in outcome.factories if item.factory_id not in known]
-    if missing:
-        sectors = dict(
-            Sector.objects.filter(name__in={m.sector for m in missing}).values_list("name", "id")
-        )
-        absent = sorted({m.sector for m in missing} - set(sectors))
+    missing = details.loc[~details["factory_id"].isin(known.keys())]
+    if not missing.empty:
+        wanted = set(missing["sector"].astype(str))
+        sectors = dict(Sector.objects.filter(name__in=wanted).values_list("name", "id"))
+        absent = sorted(wanted - set(sectors))
         if absent:
             raise AuditInputError(
                 f"Sector(s) {', '.join(absent)} were removed from the configuration while "
                 "the audit ran; ask an administrator to restore them, then upload again."
             )
-        factories_insert(organization=organization, outcomes=missing, sector_ids=sectors)
+        factories_insert(organization=organization, factories=missing, sector_ids=sectors)
         known = factory_ids_by_code(organization=organization)
     return known
-
-
-def _job_save_results(
-    *,
-    job_id: uuid.UUID,
-    outcome: AuditOutcome,
-    cleaning: CleaningResult,
-    summary: dict,
-    artifacts: _Artifacts,
-) -> bool:
-    """Results and SUCCEEDED in one transaction: all of them or none. False if already done."""
-    with transaction.atomic():
-        job = AuditJob.objects.select_for_update().select_related("organization").get(pk=job_id)
-        if job.is_finished:
-            logger.info("Audit job %s finished elsewhere; these results are discarded", job_id)
-            return False
-        persist_started = time.perf_counter()
-        factories = _factories_register(organization=job.organization, outcome=outcome)
-        FactoryResult.objects.filter(job_id=job_id).delete()
-        factory_results_insert(job_id=job_id, outcomes=outcome.factories, factory_ids=factories)
-        if isinstance(summary.get("timings_s"), dict):
-            summary["timings_s"]["persist"] = round(time.perf_counter() - persist_started, 3)
-        job.summary = summary
-        job.cleaning_report = cleaning.report_dicts()
-        job.summary_csv.name = artifacts.summary_csv
-        job.chart_png.name = artifacts.chart_png
-        job.rejected_csv.name = artifacts.rejected_csv
-        job.cleaned_csv.name = artifacts.cleaned_csv
-        job.status = AuditJob.Status.SUCCEEDED
-        job.progress = 100
-        job.stage = "Done"
-        job.finished_at = timezone.now()
-        job.save()
-    statistics_refresh_after_bulk_insert(rows=len(outcome.factories))
-    return True
 
 
 @contextlib.contextmanager
@@ -388,13 +367,24 @@ def _audit_execute(job: AuditJob) -> None:
             _audit_partitions_dispatch(job=job, cleaning=cleaning, parts=parts, timings=timings)
             return
 
-        _job_progress(job_id=job.pk, progress=35, stage="Auditing factories")
-        with _timed(timings, "audit"):
-            outcome = audit_frame(
-                cleaning.cleaned, factors, year=job.reporting_year, factory_caps=factory_caps
-            )
-        cleaned_csv.result()
-    _audit_finish(job=job, outcome=outcome, cleaning=cleaning, timings=timings)
+        def audit(on_block: OnBlock | None) -> AuditOutcome:
+            with _timed(timings, "audit"):
+                return audit_frame(
+                    cleaning.cleaned,
+                    factors,
+                    year=job.reporting_year,
+                    factory_caps=factory_caps,
+                    on_block=on_block,
+                )
+
+        _audit_store(
+            job=job,
+            details=factory_details(cleaning.cleaned),
+            audit=audit,
+            cleaning=cleaning,
+            timings=timings,
+            before_commit=cleaned_csv.result,
+        )
 
 
 def _timed_call(timings: dict[str, float], stage: str, function, *args):
@@ -402,38 +392,97 @@ def _timed_call(timings: dict[str, float], stage: str, function, *args):
         return function(*args)
 
 
-def _audit_finish(
+OnBlock = Callable[[list[FactoryOutcome]], object]
+
+
+def _audit_store(
     *,
     job: AuditJob,
-    outcome: AuditOutcome,
+    details: pd.DataFrame,
+    audit: Callable[[OnBlock | None], AuditOutcome],
     cleaning: CleaningResult,
     timings: dict,
     rows: dict | None = None,
-) -> None:
-    """Summary, CSV, chart and results (the same for a single pass and merged partitions).
+    before_commit: Callable[[], object] | None = None,
+) -> bool:
+    """Audit, summarize, draw and save: results and SUCCEEDED in one transaction.
 
-    ``rows`` replaces the row counts when the cleaned frames are not at hand.
+    The same for a single pass and merged partitions. ``audit(on_block)`` returns the
+    outcome, handing each block of audited factories to ``on_block`` as it goes; on
+    PostgreSQL a second thread streams those blocks into the results table (COPY, in
+    this transaction) while the factories are audited, summarized and charted, so the
+    database works on its own core. All of it is kept, or none (False: the job had
+    already finished elsewhere). ``rows`` replaces the row counts when the cleaned
+    frames are not at hand; ``before_commit`` waits for work that must be done first.
     """
     artifacts = _artifact_names(job)
-    _job_progress(job_id=job.pk, progress=60, stage="Summarizing")
-    with _timed(timings, "summary"):
-        summary = summary_dict(outcome, cleaning)
-        if rows is not None:
-            summary["rows"] = rows
-    with _timed(timings, "summary_csv"):
-        write_summary_csv(outcome, default_storage.path(artifacts.summary_csv))
+    _job_progress(job_id=job.pk, progress=40, stage="Auditing factories and saving the results")
+    with transaction.atomic():
+        locked = AuditJob.objects.select_for_update().select_related("organization").get(pk=job.pk)
+        if locked.is_finished:
+            logger.info("Audit job %s finished elsewhere; these results are discarded", job.pk)
+            return False
+        with _timed(timings, "register"):
+            factory_ids = _factories_register(organization=locked.organization, details=details)
+            FactoryResult.objects.filter(job_id=job.pk).delete()
+        # The connection belongs to this thread and this transaction; while the writer
+        # uses it, this thread does no database work until the writer is done.
+        database = connections[DEFAULT_DB_ALIAS]
+        blocks: queue.SimpleQueue[list[FactoryOutcome] | None] = queue.SimpleQueue()
 
-    _job_progress(job_id=job.pk, progress=75, stage="Drawing the chart")
-    with _timed(timings, "chart"):
-        render_emissions_chart(outcome, default_storage.path(artifacts.chart_png))
+        def audited() -> Iterator[FactoryOutcome]:
+            while (block := blocks.get()) is not None:
+                yield from block
 
-    _job_progress(job_id=job.pk, progress=90, stage="Saving results")
-    # Seconds per stage, for `manage.py bench` and for an administrator wondering
-    # where an audit spent its time; "persist" is added inside the transaction.
-    summary["timings_s"] = timings
-    _job_save_results(
-        job_id=job.pk, outcome=outcome, cleaning=cleaning, summary=summary, artifacts=artifacts
-    )
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="results-copy") as writer:
+            written = None
+            if uses_copy():
+                written = writer.submit(
+                    factory_results_insert,
+                    job_id=job.pk,
+                    outcomes=audited(),
+                    factory_ids=factory_ids,
+                    database=database,
+                )
+            try:
+                outcome = audit(blocks.put if written is not None else None)
+            finally:
+                blocks.put(None)  # the writer's stream ends here, whatever happened
+            with _timed(timings, "summary"):
+                summary = summary_dict(outcome, cleaning)
+                if rows is not None:
+                    summary["rows"] = rows
+            with _timed(timings, "summary_csv"):
+                write_summary_csv(outcome, default_storage.path(artifacts.summary_csv))
+            with _timed(timings, "chart"):
+                render_emissions_chart(outcome, default_storage.path(artifacts.chart_png))
+            # "persist": what saving the results added after the chart was drawn.
+            with _timed(timings, "persist"):
+                if written is not None:
+                    written.result()
+                else:
+                    factory_results_insert(
+                        job_id=job.pk, outcomes=outcome.factories, factory_ids=factory_ids
+                    )
+        if before_commit is not None:
+            before_commit()
+        # Seconds per stage, for `manage.py bench` and for an administrator wondering
+        # where an audit spent its time.
+        summary["timings_s"] = timings
+        locked.summary = summary
+        locked.cleaning_report = cleaning.report_dicts()
+        locked.summary_csv.name = artifacts.summary_csv
+        locked.chart_png.name = artifacts.chart_png
+        locked.rejected_csv.name = artifacts.rejected_csv
+        locked.cleaned_csv.name = artifacts.cleaned_csv
+        locked.status = AuditJob.Status.SUCCEEDED
+        locked.progress = 100
+        locked.stage = "Done"
+        locked.error_message = ""
+        locked.finished_at = timezone.now()
+        locked.save()
+    statistics_refresh_after_bulk_insert(rows=len(outcome.factories))
+    return True
 
 
 # --- a large job: partitions audited in parallel -------------------------------
@@ -535,8 +584,19 @@ def audit_partitions_merge(*, job_id: uuid.UUID | str, results: list[int | None]
             rejected=pd.DataFrame(),
             report=[StepReport(**step) for step in plan["cleaning_report"]],
         )
-        _audit_finish(
-            job=job, outcome=outcome, cleaning=cleaning, timings=timings, rows=plan["rows"]
+
+        def merged(on_block: OnBlock | None) -> AuditOutcome:
+            if on_block is not None:
+                on_block(list(outcome.factories))
+            return outcome
+
+        _audit_store(
+            job=job,
+            details=outcome.factory_details(),
+            audit=merged,
+            cleaning=cleaning,
+            timings=timings,
+            rows=plan["rows"],
         )
     except AuditInputError as exc:
         _job_fail(job_id=job.pk, message=exc.message)
@@ -658,9 +718,7 @@ def audit_delete(*, job: AuditJob) -> None:
         if locked is None:
             return
         if locked.status == AuditJob.Status.RUNNING:
-            raise AuditBusyError(
-                "This audit is running; wait until it finishes, then delete it."
-            )
+            raise AuditBusyError("This audit is running; wait until it finishes, then delete it.")
         names = [field.name for field in locked.artifacts.values()]
         folder = f"audits/{locked.pk}"
         locked.delete()

@@ -20,12 +20,22 @@ from .industry import Industry
 from .partition import outcome_from_frames, outcome_to_frame, partition_count, partition_frame
 from .reading import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, InputFileError, read_table
 from .sample import generate_dirty_frame, generate_production_frame, write_sample_csv
-from .summary import COMPLIANT, EXCEEDED, AuditOutcome, FactoryOutcome, audit_frame, summary_dict
+from .summary import (
+    COMPLIANT,
+    EXCEEDED,
+    FACTORY_DETAIL_COLUMNS,
+    AuditOutcome,
+    FactoryOutcome,
+    audit_frame,
+    factory_details,
+    summary_dict,
+)
 
 __all__ = [
     "COMPLIANT",
     "DEFAULT_FACTORS",
     "EXCEEDED",
+    "FACTORY_DETAIL_COLUMNS",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "STEPS",
@@ -42,6 +52,7 @@ __all__ = [
     "clean_file",
     "clean_frame",
     "cumulative_series",
+    "factory_details",
     "generate_dirty_frame",
     "generate_production_frame",
     "make_emission_auditor",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -100,6 +100,15 @@ class AuditOutcome:
             }
         return breakdown
 
+    def factory_details(self) -> pd.DataFrame:
+        """One row per factory: the ``FACTORY_DETAIL_COLUMNS`` (what registering needs)."""
+        columns = {
+            name: [getattr(f, name) for f in self.factories] for name in FACTORY_DETAIL_COLUMNS
+        }
+        for name in ("latitude", "longitude"):
+            columns[name] = np.array(columns[name], dtype="float64")  # None -> NaN
+        return pd.DataFrame(columns, columns=list(FACTORY_DETAIL_COLUMNS))
+
     def violators(self, limit: int | None = None) -> list[FactoryOutcome]:
         """Factories over their cap, largest total first (ties by factory_id)."""
         over = sorted(
@@ -141,27 +150,53 @@ def _blocks(bounds: list[int], block_rows: int) -> Iterator[tuple[int, int]]:
         first = end
 
 
+FACTORY_DETAIL_COLUMNS = (
+    "factory_id",
+    "factory_name",
+    "sector",
+    "country",
+    "latitude",
+    "longitude",
+)
+
+
+def _factory_order(cleaned: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, list[int]]:
+    """Rows in factory/month order, each factory's first row, and the row bounds."""
+    ordered = cleaned
+    if not _sorted_by_factory_and_month(cleaned):
+        ordered = cleaned.sort_values(["factory_id", "month"], kind="stable")
+    codes, _ = pd.factorize(ordered["factory_id"], sort=False)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
+    return ordered, starts, [*starts.tolist(), len(codes)]
+
+
+def factory_details(cleaned: pd.DataFrame) -> pd.DataFrame:
+    """One row per factory of a cleaned frame, in factory order: its code, name, sector,
+    country and coordinates, as the factory's first row gives them (what the audit uses)."""
+    ordered, starts, _ = _factory_order(cleaned)
+    details = ordered.iloc[starts].loc[:, list(FACTORY_DETAIL_COLUMNS)]
+    return details.reset_index(drop=True)
+
+
 def audit_frame(
     cleaned: pd.DataFrame,
     factors: FactorSet,
     *,
     year: int,
     factory_caps: Mapping[str, float] | None = None,
+    on_block: Callable[[list[FactoryOutcome]], object] | None = None,
 ) -> AuditOutcome:
     """Audit a cleaned frame (``CleaningResult.cleaned``): one closure per factory.
 
-    ``factory_caps`` maps factory_id to a cap that overrides its sector's.
+    ``factory_caps`` maps factory_id to a cap that overrides its sector's. ``on_block``
+    is called with each block of audited factories (in factory order) as soon as it is
+    done, so that a caller can store results while the next ones are audited.
     """
     caps = dict(factory_caps or {})
-    ordered = cleaned
-    if not _sorted_by_factory_and_month(cleaned):
-        ordered = cleaned.sort_values(["factory_id", "month"], kind="stable")
     # Integer codes find each factory's rows; only each factory's first row is turned
     # into Python objects for its details, and the monthly figures are converted one
     # block of factories at a time.
-    codes, _ = pd.factorize(ordered["factory_id"], sort=False)
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
-    bounds = [*starts.tolist(), len(codes)]
+    ordered, starts, bounds = _factory_order(cleaned)
     firsts = ordered.iloc[starts]
     ids = firsts["factory_id"].astype(str).tolist()
     sectors = firsts["sector"].astype(str).tolist()
@@ -180,6 +215,7 @@ def audit_frame(
 
     outcomes: list[FactoryOutcome] = []
     for first, end in _blocks(bounds, AUDIT_BLOCK_ROWS):
+        block_start = len(outcomes)
         low, high = bounds[first], bounds[end]
         rows = list(
             zip(
@@ -226,6 +262,8 @@ def audit_frame(
                     industry.avg_monthly_emissions_kg,
                 )
             )
+        if on_block is not None:
+            on_block(outcomes[block_start:])
     return AuditOutcome(year=int(year), factories=tuple(outcomes))
 
 

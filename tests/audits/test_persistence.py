@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from audits.engine import FactoryOutcome
+from audits.engine import AuditOutcome, FactoryOutcome
 from audits.models import AuditJob, FactoryResult
 from audits.persistence import factories_insert, factory_ids_by_code, factory_results_insert
 from factories.models import Sector
@@ -49,9 +49,10 @@ def test_results_and_factories_round_trip_exactly(configured_factors):
         outcome("FAC_B", first_breach_month=3, status="COMPLIANT", alerts_count=10),
     ]
     steel = Sector.objects.get(name="Steel")
-    factories_insert(organization=organization, outcomes=outcomes, sector_ids={"Steel": steel.pk})
+    details = AuditOutcome(year=2026, factories=tuple(outcomes)).factory_details()
+    factories_insert(organization=organization, factories=details, sector_ids={"Steel": steel.pk})
     factories_insert(
-        organization=organization, outcomes=outcomes[:1], sector_ids={"Steel": steel.pk}
+        organization=organization, factories=details.iloc[:1], sector_ids={"Steel": steel.pk}
     )
     ids = factory_ids_by_code(organization=organization)
     assert set(ids) == {"FAC_\\A\t1", "FAC_B"}
@@ -84,3 +85,34 @@ def test_statistics_are_refreshed_after_a_large_job(django_assert_max_num_querie
     with django_assert_max_num_queries(0):
         statistics_refresh_after_bulk_insert(rows=10)
     statistics_refresh_after_bulk_insert(rows=1_000_000)  # ANALYZE inside a test transaction
+
+
+def test_monthly_figures_are_written_as_json_floats_exactly():
+    import json
+
+    import numpy as np
+
+    from audits.persistence import monthly_json
+
+    rows = np.array(
+        [
+            [1.5, np.nan, 0.1 + 0.2, 18500.0, 0.0, 1e20, 5e-324, 123456789012345.0, *[np.nan] * 4],
+            [np.nan] * 12,
+        ]
+    )
+    texts = monthly_json(rows).to_pylist()
+    first = json.loads(texts[0])
+    assert first[:8] == [
+        1.5,
+        None,
+        0.30000000000000004,
+        18500.0,
+        0.0,
+        1e20,
+        5e-324,
+        123456789012345.0,
+    ]
+    assert all(isinstance(value, float) for value in first if value is not None)
+    assert json.loads(texts[1]) == [None] * 12
+    with pytest.raises(ValueError, match="not finite"):
+        monthly_json(np.array([[np.inf] * 12]))

@@ -198,10 +198,15 @@ def test_the_periodic_task_requeues_a_stalled_job_once_then_fails_it(
 # --- the database drops the connection while results are saved ------------------------
 
 
-def _drop_connection() -> None:
+def _drop_connection(database=None) -> None:
+    """Kill the job's connection (the one its results are written on) and say so."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        if database is not None:  # the results writer works on the job's connection
+            with database.wrap_database_errors, database.connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
     raise OperationalError("server closed the connection unexpectedly")
 
 
@@ -234,7 +239,7 @@ def test_a_dropped_database_connection_during_persistence_is_retried_to_complete
         calls.append(1)
         insert(**kwargs)  # rows written inside the job's transaction ...
         if len(calls) == 1:
-            _drop_connection()  # ... and the connection dies before the commit
+            _drop_connection(kwargs.get("database"))  # ... and it dies before the commit
 
     monkeypatch.setattr(services, "factory_results_insert", insert_then_drop)
     countdowns = _record_backoff(monkeypatch)
@@ -253,7 +258,7 @@ def test_a_database_that_stays_down_fails_the_job_with_no_rows(job_to_run, monke
 
     def insert_then_drop(**kwargs):
         insert(**kwargs)
-        _drop_connection()
+        _drop_connection(kwargs.get("database"))
 
     monkeypatch.setattr(services, "factory_results_insert", insert_then_drop)
     countdowns = _record_backoff(monkeypatch)

@@ -202,14 +202,15 @@ def factories_insert(
     organization: Organization,
     factories: pd.DataFrame,
     sector_ids: dict[str, int],
-) -> None:
+) -> dict[str, int]:
     """Register new factories; a code registered meanwhile by another job is left alone.
 
     ``factories`` has one row per factory: factory_id, factory_name, sector, country,
-    latitude and longitude (``audits.engine.factory_details``).
+    latitude and longitude (``audits.engine.factory_details``). Returns the ids of the
+    factories inserted here by code, where the database tells them (PostgreSQL).
     """
     if factories.empty:
-        return
+        return {}
     if not uses_copy():
         Factory.objects.bulk_create(
             [
@@ -230,7 +231,7 @@ def factories_insert(
             batch_size=BATCH_SIZE,
             ignore_conflicts=True,
         )
-        return
+        return {}
     payload = _factories_payload(factories, sector_ids)
     table = connection.ops.quote_name(Factory._meta.db_table)
     with connection.cursor() as cursor:
@@ -251,10 +252,12 @@ def factories_insert(
             "longitude, carbon_cap_kg, created_at) "
             "SELECT %s, code, name, sector_id, country, latitude, longitude, NULL, %s "
             "FROM carbontrace_new_factories "
-            "ON CONFLICT (organization_id, code) DO NOTHING",
+            "ON CONFLICT (organization_id, code) DO NOTHING RETURNING code, id",
             [organization.pk, timezone.now()],
         )
+        inserted = dict(cursor.fetchall())
         cursor.execute("DROP TABLE carbontrace_new_factories")
+    return inserted
 
 
 def _blocks(items: Iterable[FactoryOutcome], size: int) -> Iterator[list[FactoryOutcome]]:

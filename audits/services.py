@@ -288,8 +288,11 @@ def _factories_register(*, organization: Organization, details: pd.DataFrame) ->
                 f"Sector(s) {', '.join(absent)} were removed from the configuration while "
                 "the audit ran; ask an administrator to restore them, then upload again."
             )
-        factories_insert(organization=organization, factories=missing, sector_ids=sectors)
-        known = factory_ids_by_code(organization=organization)
+        known.update(
+            factories_insert(organization=organization, factories=missing, sector_ids=sectors)
+        )
+        if not missing["factory_id"].isin(known.keys()).all():  # registered meanwhile
+            known = factory_ids_by_code(organization=organization)
     return known
 
 
@@ -332,7 +335,8 @@ def _audit_execute(job: AuditJob) -> None:
         # Handed to clean_frame without keeping a reference, so that cleaning can free
         # the raw text columns as it replaces them.
         uploaded = [read_table(job.source_file.path, filename=job.source_name)]
-    registered = factory_registered_sectors(organization=job.organization)
+    with _timed(timings, "registered_sectors"):
+        registered = factory_registered_sectors(organization=job.organization)
     with _timed(timings, "clean"):
         cleaning = clean_frame(uploaded.pop(), factors, registered_sectors=registered)
     with _timed(timings, "rejected_csv"):
@@ -344,7 +348,8 @@ def _audit_execute(job: AuditJob) -> None:
             "Download rejected_rows.csv to see the line number and reason of each, fix the "
             "file and upload it again."
         )
-    _factory_codes_check(cleaning.cleaned)
+    with _timed(timings, "checks"):
+        _factory_codes_check(cleaning.cleaned)
 
     parts = partition_count(
         len(cleaning.cleaned),
@@ -465,7 +470,8 @@ def _audit_store(
                         job_id=job.pk, outcomes=outcome.factories, factory_ids=factory_ids
                     )
         if before_commit is not None:
-            before_commit()
+            with _timed(timings, "wait_before_commit"):
+                before_commit()
         # Seconds per stage, for `manage.py bench` and for an administrator wondering
         # where an audit spent its time.
         summary["timings_s"] = timings

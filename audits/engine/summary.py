@@ -134,7 +134,7 @@ def _optional_float(value: float) -> float | None:
 
 # Rows are turned into Python objects this many at a time (whole factories only), so
 # that a million-row audit never holds a million-element list per column.
-AUDIT_BLOCK_ROWS = 65_536
+AUDIT_BLOCK_ROWS = 16_384
 
 
 def _blocks(bounds: list[int], block_rows: int) -> Iterator[tuple[int, int]]:

@@ -443,7 +443,7 @@ class Command(BaseCommand):
     # --- report ---------------------------------------------------------------------
 
     def _report(self, runs, pages, load_before, load_after, requests) -> str:
-        stages = ("read", "clean", "audit", "persist", "summary_csv", "chart")
+        stages = ("read", "clean", "register", "audit", "summary_csv", "chart", "persist")
         lines = [
             "# Carbon-Trace benchmarks",
             "",

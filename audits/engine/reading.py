@@ -12,6 +12,7 @@ import os
 import re
 import warnings
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,29 @@ MAX_XLSX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_XLSX_COMPRESSION_RATIO = 200
 
 _HEADER_SPACES = re.compile(r"\s+")
+_UTF8_BOM = b"\xef\xbb\xbf"
+_SCAN_BLOCK_BYTES = 4 * 1024 * 1024
+_PARSE_BLOCK_BYTES = 8 * 1024 * 1024
+
+
+def _return_freed_memory_at_once() -> None:
+    """Make pyarrow give freed buffers back to the operating system straight away.
+
+    Its default allocator keeps freed pages for reuse. Reading and cleaning a
+    million-row upload frees a few hundred MB of parsed text and temporary columns in
+    turn, and a worker that kept them all would need twice the memory the data does.
+    """
+    try:
+        import pyarrow as pa
+
+        pool = pa.jemalloc_memory_pool()
+        pa.jemalloc_set_decay_ms(0)
+    except (ImportError, NotImplementedError):  # pragma: no cover - a build without jemalloc
+        return
+    pa.set_memory_pool(pool)
+
+
+_return_freed_memory_at_once()
 
 
 class InputFileError(Exception):
@@ -89,32 +113,35 @@ def read_table(path: str | os.PathLike[str], *, filename: str | None = None) -> 
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    data = path.read_bytes()
-    if not data or data.isspace():  # (strip() would copy the whole file)
+    scan = _scan_csv(path)
+    if scan.size == 0 or scan.only_space:
         raise InputFileError("The file is empty; it needs a header row and at least one data row.")
-    if data[:2] == b"PK" or b"\x00" in data[:65536]:
+    head = scan.head
+    if head[:2] == b"PK" or b"\x00" in head[:65536]:
         raise InputFileError(
             "The file looks binary, not a CSV text file. Save it as 'CSV UTF-8' or upload "
             "the .xlsx workbook with its .xlsx extension."
         )
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    end_of_header = body.find(b"\n")
-    header_line = body if end_of_header < 0 else body[:end_of_header]
+    bom = len(_UTF8_BOM) if head.startswith(_UTF8_BOM) else 0
+    end_of_header = head.find(b"\n", bom)
+    header_line = head[bom:] if end_of_header < 0 else head[bom:end_of_header]
     try:
         first_line = header_line.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _not_utf8(exc.start + len(data) - len(body)) from None
+        raise _not_utf8(exc.start + bom) from None
     header = next(csv.reader([first_line]), [])
     columns = [normalise_header(h) for h in header]
     check_columns(columns)
     # pyarrow checks that every value is UTF-8; on any doubt the careful path below
     # decodes the whole file and names the offending byte.
-    frame = None if b"\x00" in data else _read_csv_arrow(body, columns)
+    frame = None if scan.has_nul else _read_csv_arrow(path, bom, columns, scan.has_quote)
     if frame is None:
+        data = path.read_bytes()
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise _not_utf8(exc.start) from None
+        del data
         if "\x00" in text:
             raise InputFileError(
                 "The file contains NUL bytes; it looks binary, not a CSV text file."
@@ -124,6 +151,39 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return frame
 
 
+@dataclass(frozen=True)
+class _CsvScan:
+    """What the readers must know about a CSV file before parsing it."""
+
+    size: int
+    head: bytes  # the first block, extended to hold the whole first line
+    only_space: bool
+    has_quote: bool
+    has_nul: bool
+
+
+def _scan_csv(path: Path) -> _CsvScan:
+    """One pass over the file, a block at a time: the file is never whole in memory.
+
+    The parser reads the file again by itself, so an upload's bytes and its parsed
+    columns are never held at the same time.
+    """
+    with path.open("rb") as file:
+        head = file.read(_SCAN_BLOCK_BYTES)
+        while b"\n" not in head and (more := file.read(_SCAN_BLOCK_BYTES)):
+            head += more
+        size = len(head)
+        only_space = head.isspace()
+        has_quote = b'"' in head
+        has_nul = b"\x00" in head
+        while block := file.read(_SCAN_BLOCK_BYTES):
+            size += len(block)
+            only_space = only_space and block.isspace()
+            has_quote = has_quote or b'"' in block
+            has_nul = has_nul or b"\x00" in block
+    return _CsvScan(size, head, only_space, has_quote, has_nul)
+
+
 def _not_utf8(position: int) -> InputFileError:
     return InputFileError(
         f"The file is not UTF-8 text (undecodable byte at position {position}). Save it "
@@ -131,7 +191,9 @@ def _not_utf8(position: int) -> InputFileError:
     )
 
 
-def _read_csv_arrow(data: bytes, columns: list[str]) -> pd.DataFrame | None:
+def _read_csv_arrow(
+    path: Path, skip_bytes: int, columns: list[str], has_quote: bool
+) -> pd.DataFrame | None:
     """The fast path for a well-formed file: pyarrow's multi-threaded parser, all strings.
 
     Records are counted exactly as the pandas C parser counts them (a quoted line break
@@ -146,32 +208,45 @@ def _read_csv_arrow(data: bytes, columns: list[str]) -> pd.DataFrame | None:
         return None
     names = [str(i) for i in range(len(columns))]
     try:
-        table = pa_csv.read_csv(
-            pa.py_buffer(data),
-            read_options=pa_csv.ReadOptions(skip_rows=1, column_names=names),
-            # Without a quote character no value can hold a line break, and the parser
-            # may then split the file into blocks and use every core.
-            parse_options=pa_csv.ParseOptions(
-                newlines_in_values=b'"' in data, ignore_empty_lines=False
-            ),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={name: pa.large_string() for name in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        with pa.OSFile(os.fspath(path)) as source:
+            source.seek(skip_bytes)  # the byte order mark
+            table = pa_csv.read_csv(
+                source,
+                read_options=pa_csv.ReadOptions(
+                    skip_rows=1, column_names=names, block_size=_PARSE_BLOCK_BYTES
+                ),
+                # Without a quote character no value can hold a line break, and the
+                # parser may then split the file into blocks and use every core.
+                parse_options=pa_csv.ParseOptions(
+                    newlines_in_values=has_quote, ignore_empty_lines=False
+                ),
+                # 32-bit offsets while parsing (the whole table is in memory at once);
+                # each column is widened to the large_string pandas holds afterwards.
+                convert_options=pa_csv.ConvertOptions(
+                    column_types={name: pa.string() for name in names},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    # One chunk per column: taking rows out of a 79-chunk column (what the parallel
-    # parser leaves) is ten times slower, and cleaning takes rows at every step.
-    table = table.combine_chunks()
-    frame = pd.DataFrame(
-        {
-            name: pd.Series(table.column(i), dtype=pd.StringDtype("pyarrow", na_value=np.nan))
-            for i, name in enumerate(columns)
-        }
-    )
-    return frame
+    chunked = table.columns
+    del table
+    series: dict[str, pd.Series] = {}
+    for i, name in enumerate(columns):
+        # One chunk per column: taking rows out of a 79-chunk column (what the parallel
+        # parser leaves) is ten times slower. Column by column, each parsed column is
+        # let go as soon as its copy exists, so the table is never held twice.
+        widened = pa.chunked_array(
+            [chunk.cast(pa.large_string()) for chunk in chunked[i].chunks], pa.large_string()
+        )
+        chunked[i] = None
+        series[name] = pd.Series(
+            pa.chunked_array([widened.combine_chunks()]),
+            dtype=pd.StringDtype("pyarrow", na_value=np.nan),
+        )
+        del widened
+    return pd.DataFrame(series)
 
 
 def _read_csv_pandas(text: str, columns: list[str]) -> pd.DataFrame:
@@ -277,7 +352,11 @@ def _finish(frame: pd.DataFrame) -> pd.DataFrame:
         for name in data_columns:  # fillna copies a column; only where it has gaps
             if frame[name].hasnans:
                 frame[name] = frame[name].fillna("")
-        blank = (frame[data_columns] == "").all(axis=1)
+        blank = frame[data_columns[0]] == ""
+        for name in data_columns[1:]:
+            if not blank.any():  # almost always after the first column: stop looking
+                break
+            blank &= frame[name] == ""
     else:
         blank = pd.Series(False, index=frame.index)
     skipped = int(blank.sum())

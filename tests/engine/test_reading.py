@@ -170,8 +170,52 @@ def test_xlsx_size_limit(tmp_path, monkeypatch):
 def test_fast_and_c_parsers_agree(tmp_path, body, monkeypatch):
     path = write(tmp_path, (HEADER + ",factory_name\n" + body).encode())
     fast = read_table(path)
-    monkeypatch.setattr(reading, "_read_csv_arrow", lambda data, columns: None)
+    monkeypatch.setattr(reading, "_read_csv_arrow", lambda *args: None)
     careful = read_table(path)
     assert fast.equals(careful)
     assert fast["line_number"].tolist() == careful["line_number"].tolist()
     assert fast.attrs == careful.attrs
+
+
+@pytest.mark.parametrize("block_bytes", [1, 5, 1 << 20])
+def test_the_scan_sees_the_whole_file_whatever_the_block_size(tmp_path, monkeypatch, block_bytes):
+    monkeypatch.setattr(reading, "_SCAN_BLOCK_BYTES", block_bytes)
+    content = b"\xef\xbb\xbf" + HEADER.encode() + b"\n" + ROW.encode() + b'\n"FAC_\x00B"\n'
+    scan = reading._scan_csv(write(tmp_path, content))
+    assert scan.head.startswith(b"\xef\xbb\xbf" + HEADER.encode() + b"\n")
+    assert (scan.size, scan.only_space, scan.has_quote, scan.has_nul) == (
+        len(content),
+        False,
+        True,
+        True,
+    )
+
+
+@pytest.mark.parametrize("block_bytes", [2, 1 << 20])
+def test_a_file_of_whitespace_is_empty(tmp_path, monkeypatch, block_bytes):
+    monkeypatch.setattr(reading, "_SCAN_BLOCK_BYTES", block_bytes)
+    with pytest.raises(InputFileError, match="empty"):
+        read_table(write(tmp_path, b" \r\n\t \n  \n"))
+
+
+def test_a_nul_byte_far_into_the_file_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(reading, "_SCAN_BLOCK_BYTES", 4096)
+    rows = "".join(f"FAC_{i},Steel,1,100,50,grid,120\n" for i in range(3000))
+    content = (HEADER + "\n" + rows).encode() + b"FAC_\x00,Steel,1,1,1,grid,1\n"
+    assert content.index(b"\x00") > 65536
+    with pytest.raises(InputFileError, match="NUL bytes"):
+        read_table(write(tmp_path, content))
+
+
+def test_a_header_longer_than_a_block_is_read_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(reading, "_SCAN_BLOCK_BYTES", 3)
+    path = write(tmp_path, ("\ufeff" + HEADER + ",factory_name\n" + ROW + ",Łódź\n").encode())
+    frame = read_table(path)
+    assert frame.iloc[0]["factory_name"] == "Łódź"
+    assert frame["line_number"].tolist() == [2]
+
+
+def test_an_undecodable_header_byte_is_placed_in_the_file(tmp_path):
+    path = write(tmp_path, b"\xef\xbb\xbffac\xfftory_id,sector\nFAC_A,Steel\n")
+    with pytest.raises(InputFileError, match="position 6"):
+        read_table(path)

@@ -399,6 +399,16 @@ def test_cleaned_csv_written_in_slices_is_the_same_file(tmp_path, monkeypatch, s
     assert write_cleaned_csv(cleaning, tmp_path / "sliced.csv").read_bytes() == whole
 
 
+def test_cleaned_csv_of_a_frame_put_together_from_pieces(tmp_path, monkeypatch):
+    # Concatenated frames keep their text in several pyarrow chunks.
+    frame = text_frame()
+    pieces = pd.concat([frame.iloc[:5], frame.iloc[5:9], frame.iloc[9:]], ignore_index=True)
+    whole = write_cleaned_csv(SimpleNamespace(cleaned=frame), tmp_path / "whole.csv")
+    monkeypatch.setattr(export, "WRITE_SLICE_ROWS", 7)
+    joined = write_cleaned_csv(SimpleNamespace(cleaned=pieces), tmp_path / "joined.csv")
+    assert joined.read_bytes() == whole.read_bytes()
+
+
 def test_rejected_csv_of_no_rejected_rows_is_its_header(tmp_path):
     columns = ["line_number", "factory_id", "column", "value", "reason"]
     cleaning = SimpleNamespace(rejected=pd.DataFrame(columns=columns))

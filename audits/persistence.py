@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ from django.utils import timezone
 from audits.engine import FactoryOutcome
 from audits.engine.summary import FACTORY_DETAIL_COLUMNS
 from factories.models import Factory, Organization
+from factories.selectors import factories_by_code
 
 from .models import FactoryResult
 
@@ -90,8 +91,14 @@ def monthly_values(values: Iterable[float | None]) -> list[float | None]:
     return [None if v is None or not math.isfinite(v) else float(v) for v in values]
 
 
-def factory_ids_by_code(*, organization: Organization) -> dict[str, int]:
-    return dict(Factory.objects.filter(organization=organization).values_list("code", "id"))
+def factory_ids_by_code(
+    *, organization: Organization, codes: Collection[str] | None = None
+) -> dict[str, int]:
+    """Factory id by code, for the organization's factories (with ``codes``: those)."""
+    ids: dict[str, int] = {}
+    for query in factories_by_code(organization=organization, codes=codes):
+        ids.update(query.values_list("code", "id"))
+    return ids
 
 
 # --- COPY payloads, built by pyarrow a block at a time ---------------------------------

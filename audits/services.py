@@ -277,7 +277,8 @@ def _factories_register(*, organization: Organization, details: pd.DataFrame) ->
 
     ``details`` has one row per audited factory (``factory_details``).
     """
-    known = factory_ids_by_code(organization=organization)
+    codes = details["factory_id"].tolist()
+    known = factory_ids_by_code(organization=organization, codes=codes)
     missing = details.loc[~details["factory_id"].isin(known.keys())]
     if not missing.empty:
         wanted = set(missing["sector"].astype(str))
@@ -292,7 +293,7 @@ def _factories_register(*, organization: Organization, details: pd.DataFrame) ->
             factories_insert(organization=organization, factories=missing, sector_ids=sectors)
         )
         if not missing["factory_id"].isin(known.keys()).all():  # registered meanwhile
-            known = factory_ids_by_code(organization=organization)
+            known = factory_ids_by_code(organization=organization, codes=codes)
     return known
 
 
@@ -309,6 +310,13 @@ def _job_factors(job: AuditJob) -> tuple[FactorSet, dict]:
     snapshot = dict(job.factors_snapshot)
     factory_caps = snapshot.pop("factory_caps", {}) or {}
     return FactorSet.from_dict(snapshot), factory_caps
+
+
+def _factory_codes(frame: pd.DataFrame) -> set[str] | None:
+    """The distinct factory codes of an uploaded frame, as cleaning will trim them."""
+    if "factory_id" not in frame.columns:
+        return None  # cleaning refuses the file
+    return {str(code).strip() for code in pd.unique(frame["factory_id"].fillna(""))}
 
 
 def _factory_codes_check(cleaned: pd.DataFrame) -> None:
@@ -336,7 +344,9 @@ def _audit_execute(job: AuditJob) -> None:
         # the raw text columns as it replaces them.
         uploaded = [read_table(job.source_file.path, filename=job.source_name)]
     with _timed(timings, "registered_sectors"):
-        registered = factory_registered_sectors(organization=job.organization)
+        registered = factory_registered_sectors(
+            organization=job.organization, codes=_factory_codes(uploaded[0])
+        )
     with _timed(timings, "clean"):
         cleaning = clean_frame(uploaded.pop(), factors, registered_sectors=registered)
     with _timed(timings, "rejected_csv"):

@@ -1,5 +1,7 @@
 """Reads of organizations, memberships, factors and factories that other layers share."""
 
+from collections.abc import Collection
+
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
@@ -51,11 +53,39 @@ def factors_as_dict() -> dict:
     }
 
 
-def factory_registered_sectors(*, organization: Organization) -> dict[str, str]:
-    """Factory code -> sector name for the organization's registered factories."""
-    return dict(
-        Factory.objects.filter(organization=organization).values_list("code", "sector__name")
-    )
+# Above this many codes a lookup reads all of the organization's factories at once;
+# below it, only those codes (a small upload to a large organization stays quick).
+CODE_LOOKUP_LIMIT = 20_000
+_CODE_LOOKUP_CHUNK = 5_000  # bound parameters per query
+
+
+def factories_by_code(
+    *, organization: Organization, codes: Collection[str] | None = None
+) -> list[QuerySet[Factory]]:
+    """The organization's factories (or those among ``codes``) as one or more querysets."""
+    factories = Factory.objects.filter(organization=organization)
+    if codes is None:
+        return [factories]
+    codes = sorted(set(codes))
+    if len(codes) > CODE_LOOKUP_LIMIT:
+        return [factories]
+    return [
+        factories.filter(code__in=codes[start : start + _CODE_LOOKUP_CHUNK])
+        for start in range(0, len(codes), _CODE_LOOKUP_CHUNK)
+    ]
+
+
+def factory_registered_sectors(
+    *, organization: Organization, codes: Collection[str] | None = None
+) -> dict[str, str]:
+    """Factory code -> sector name for the organization's registered factories.
+
+    With ``codes``, only those factories are needed (others may be left out).
+    """
+    registered: dict[str, str] = {}
+    for query in factories_by_code(organization=organization, codes=codes):
+        registered.update(query.values_list("code", "sector__name"))
+    return registered
 
 
 def factory_cap_overrides(*, organization: Organization) -> dict[str, float]:

@@ -122,10 +122,21 @@ def _sorted_by_factory_and_month(frame: pd.DataFrame) -> bool:
     """True when rows already come in factory_id, month order (as cleaning leaves them)."""
     if len(frame) < 2:
         return True
-    ids = frame["factory_id"].to_numpy()
     months = frame["month"].to_numpy()
-    same = ids[1:] == ids[:-1]
-    return bool(((ids[1:] > ids[:-1]) | (same & (months[1:] > months[:-1]))).all())
+    try:
+        # Compared by pyarrow (UTF-8 byte order is code point order, as str compares):
+        # no million Python strings for a million-row frame.
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        ids = pa.array(frame["factory_id"])
+        later, earlier = ids.slice(1), ids.slice(0, len(ids) - 1)
+        ahead = pc.greater(later, earlier).to_numpy(zero_copy_only=False)
+        same = pc.equal(later, earlier).to_numpy(zero_copy_only=False)
+    except (ImportError, TypeError, ValueError, ArithmeticError, NotImplementedError):
+        values = frame["factory_id"].to_numpy()
+        ahead, same = values[1:] > values[:-1], values[1:] == values[:-1]
+    return bool((ahead | (same & (months[1:] > months[:-1]))).all())
 
 
 def _optional_float(value: float) -> float | None:

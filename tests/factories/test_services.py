@@ -89,6 +89,31 @@ def test_registered_sectors_and_cap_overrides_are_per_organization(organization)
     assert factory_cap_overrides(organization=organization) == {"FAC_A": 1e6}
 
 
+def test_registered_sectors_of_given_codes_are_looked_up_in_chunks(organization, monkeypatch):
+    from factories import selectors
+
+    steel, textile = SectorFactory(name="Steel"), SectorFactory(name="Textile")
+    for number in range(7):
+        FactoryFactory(
+            organization=organization,
+            code=f"FAC_{number}",
+            sector=steel if number % 2 else textile,
+        )
+    FactoryFactory(code="FAC_1", sector=textile)  # another organization's
+    monkeypatch.setattr(selectors, "_CODE_LOOKUP_CHUNK", 2)
+    codes = {"FAC_1", "FAC_2", "FAC_3", "FAC_4", "FAC_5", "NEW"}
+    assert factory_registered_sectors(organization=organization, codes=codes) == {
+        "FAC_1": "Steel",
+        "FAC_2": "Textile",
+        "FAC_3": "Steel",
+        "FAC_4": "Textile",
+        "FAC_5": "Steel",
+    }
+    # Past the limit, the whole organization is read in one query.
+    monkeypatch.setattr(selectors, "CODE_LOOKUP_LIMIT", 3)
+    assert len(factory_registered_sectors(organization=organization, codes=codes)) == 7
+
+
 def test_demo_seed_is_idempotent_and_credentials_work():
     demo_seed()
     organization, accounts = demo_seed()

@@ -147,32 +147,25 @@ def _read_as(values: list[Any], value_type: pa.DataType) -> pa.Array:
     return pa.array(np.array(values, dtype=np.float64), from_pandas=True)
 
 
-def _summary_values(factories: Sequence[FactoryOutcome]) -> list[pa.Array]:
-    # One attrgetter call per factory and one conversion of all the rows: the only part
-    # that reads Python objects, so the only part that needs the GIL.
+def _summary_table(factories: Sequence[FactoryOutcome]) -> pa.Table:
+    # One attrgetter call per factory and one conversion of all the rows, then the checks
+    # and the rounding a column at a time: no safe_cell or round() call per cell.
     rows = list(map(_SUMMARY_ROW, factories))
     try:
-        return pa.array(rows, type=_SUMMARY_ROW_TYPE).flatten()
+        values = pa.array(rows, type=_SUMMARY_ROW_TYPE).flatten()
     except (pa.ArrowTypeError, pa.ArrowInvalid):  # a number as a name, say
-        return [
+        values = [
             _read_as([row[index] for row in rows], value_type)
             for index, value_type in enumerate(_SUMMARY_VALUE_TYPES)
         ]
+    return pa.table(
+        [finish(column) for column, (_, _, finish) in zip(values, _SUMMARY_SOURCES, strict=True)],
+        names=list(SUMMARY_COLUMNS),
+    )
 
 
-def _write_summary_rows(
-    values: list[pa.Array], sink: pa.NativeFile, options: pa_csv.WriteOptions
-) -> None:
-    # The checks and the rounding a column at a time (no safe_cell or round() per cell),
-    # then the formatting: pyarrow and numpy, mostly without the GIL.
-    finished = [
-        finish(column) for column, (_, _, finish) in zip(values, _SUMMARY_SOURCES, strict=True)
-    ]
-    pa_csv.write_csv(pa.table(finished, names=list(SUMMARY_COLUMNS)), sink, write_options=options)
-
-
-# A slice of the summary is checked, rounded and written by a second thread while the
-# next slice's values are read from the outcome objects.
+# pyarrow formats one slice of the summary into the file (without holding the GIL) while
+# the next slice's cells are collected from the outcome objects.
 SUMMARY_SLICE_FACTORIES = 8_192
 
 
@@ -181,18 +174,16 @@ def write_summary_csv(outcome: AuditOutcome, path: str | os.PathLike[str]) -> Pa
     ``audit_summary_<year>.csv`` inside it). Returns the file written."""
     target = _target(path, summary_csv_name(outcome.year))
     factories = outcome.factories
-    # A slice is formatted in one batch (pyarrow's default of 1,024 rows cost 8% more).
-    options = pa_csv.WriteOptions(include_header=False, batch_size=SUMMARY_SLICE_FACTORIES)
     with pa.OSFile(os.fspath(target), "wb") as sink:
         _write_header(sink, SUMMARY_COLUMNS)
         # One worker: the slices are written in the order they are submitted.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="summary-csv") as writer:
             slices_written = [
                 writer.submit(
-                    _write_summary_rows,
-                    _summary_values(factories[start : start + SUMMARY_SLICE_FACTORIES]),
+                    pa_csv.write_csv,
+                    _summary_table(factories[start : start + SUMMARY_SLICE_FACTORIES]),
                     sink,
-                    options,
+                    write_options=_WRITE_OPTIONS,
                 )
                 for start in range(0, len(factories), SUMMARY_SLICE_FACTORIES)
             ]

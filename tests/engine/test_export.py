@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from audits.engine import (
@@ -313,10 +314,10 @@ def test_summary_csv_writes_a_number_among_the_text_as_text(tmp_path):
     assert_summary_reads_back_as(factories, tmp_path)
 
 
-def test_summary_csv_refuses_a_fraction_of_a_month(tmp_path):
-    outcome = AuditOutcome(year=2024, factories=(factory_outcome(months_reported=1.5),))
+def test_a_count_with_a_fraction_is_refused_not_cut_off():
+    assert export._whole(pa.array([3.0, None])).to_pylist() == [3, None]
     with pytest.raises(ValueError, match=r"1\.5"):
-        write_summary_csv(outcome, tmp_path)
+        export._whole(pa.array([1.5]))
 
 
 def assert_summary_reads_back_as(factories, tmp_path) -> None:

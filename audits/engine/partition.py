@@ -16,11 +16,14 @@ import numpy as np
 import pandas as pd
 
 from .industry import MONTHS_PER_YEAR
-from .summary import AuditOutcome, FactoryOutcome
+from .outcome import INT_FIELDS, TEXT_FIELDS, AuditOutcome, FactoryOutcome
 
 MONTH_COLUMNS = tuple(f"month_{number:02d}_kg" for number in range(1, MONTHS_PER_YEAR + 1))
-_SCALAR_FIELDS = tuple(name for name in FactoryOutcome._fields if name != "monthly_emissions_kg")
-_OPTIONAL_FLOATS = ("latitude", "longitude")
+_SCALAR_FIELDS = tuple(
+    name
+    for name in FactoryOutcome._fields
+    if name not in ("monthly_emissions_kg", "first_breach_month")
+)
 
 
 def partition_count(rows: int, *, rows_per_partition: int, max_partitions: int) -> int:
@@ -59,26 +62,15 @@ def partition_frame(cleaned: pd.DataFrame, parts: int) -> list[pd.DataFrame]:
 
 def outcome_to_frame(outcome: AuditOutcome) -> pd.DataFrame:
     """One row per factory, the 12 months as columns (NaN for a month not reported)."""
-    factories = outcome.factories
-    data: dict[str, object] = {
-        name: [getattr(f, name) for f in factories] for name in _SCALAR_FIELDS
-    }
-    for name in _OPTIONAL_FLOATS:
-        data[name] = np.array([np.nan if v is None else v for v in data[name]], dtype="float64")
-    data["first_breach_month"] = pd.array(data["first_breach_month"], dtype="Int64")
-    monthly = np.array(
-        [[np.nan if v is None else v for v in f.monthly_emissions_kg] for f in factories],
-        dtype="float64",
-    ).reshape(len(factories), MONTHS_PER_YEAR)
+    data: dict[str, object] = {name: outcome.column(name) for name in _SCALAR_FIELDS}
+    breach = outcome.column("first_breach_month")
+    data["first_breach_month"] = pd.arrays.IntegerArray(breach.astype(np.int64), breach == 0)
+    monthly = outcome.column("monthly_emissions_kg")
     for index, name in enumerate(MONTH_COLUMNS):
         data[name] = monthly[:, index]
     frame = pd.DataFrame(data)
     frame.attrs["year"] = outcome.year
     return frame
-
-
-def _optional(value: float) -> float | None:
-    return None if value != value else float(value)  # NaN -> None
 
 
 def outcome_from_frames(frames: Iterable[pd.DataFrame], *, year: int) -> AuditOutcome:
@@ -87,20 +79,16 @@ def outcome_from_frames(frames: Iterable[pd.DataFrame], *, year: int) -> AuditOu
     merged = merged.sort_values("factory_id", kind="stable").reset_index(drop=True)
     if merged["factory_id"].duplicated().any():
         raise ValueError("a factory appears in more than one partition")
-    columns = {name: merged[name].tolist() for name in _SCALAR_FIELDS}
-    columns["first_breach_month"] = [
-        None if pd.isna(v) else int(v) for v in merged["first_breach_month"].tolist()
-    ]
-    for name in _OPTIONAL_FLOATS:
-        columns[name] = [_optional(v) for v in columns[name]]
-    monthly = merged.loc[:, list(MONTH_COLUMNS)].to_numpy(dtype="float64").tolist()
-    factories = []
-    for index, months in enumerate(monthly):
-        values = {name: columns[name][index] for name in _SCALAR_FIELDS}
-        for name in ("factory_id", "sector", "factory_name", "country", "status"):
-            values[name] = str(values[name])
-        for name in ("alerts_count", "months_reported"):
-            values[name] = int(values[name])
-        values["monthly_emissions_kg"] = tuple(_optional(v) for v in months)
-        factories.append(FactoryOutcome(**values))
-    return AuditOutcome(year=int(year), factories=tuple(factories))
+    columns: dict[str, object] = {}
+    for name in _SCALAR_FIELDS:
+        if name in TEXT_FIELDS:
+            columns[name] = [str(value) for value in merged[name].tolist()]
+        elif name in INT_FIELDS:
+            columns[name] = merged[name].to_numpy(dtype=np.int64)
+        else:
+            columns[name] = merged[name].to_numpy(dtype=np.float64)
+    columns["first_breach_month"] = (
+        merged["first_breach_month"].astype("Int64").fillna(0).to_numpy(dtype=np.int64)
+    )
+    columns["monthly_emissions_kg"] = merged.loc[:, list(MONTH_COLUMNS)].to_numpy(dtype=np.float64)
+    return AuditOutcome.from_columns(year, columns)

@@ -4,118 +4,28 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .factors import FactorSet
 from .industry import MONTHS_PER_YEAR, Industry
+from .outcome import COMPLIANT, EXCEEDED, AuditOutcome, FactoryOutcome, OutcomeBuilder
+
+__all__ = [
+    "COMPLIANT",
+    "EXCEEDED",
+    "FACTORY_DETAIL_COLUMNS",
+    "AuditOutcome",
+    "FactoryOutcome",
+    "audit_frame",
+    "factory_details",
+    "summary_dict",
+]
 
 if TYPE_CHECKING:
     from .cleaning import CleaningResult
-
-COMPLIANT = "COMPLIANT"
-EXCEEDED = "EXCEEDED"
-
-
-class FactoryOutcome(NamedTuple):
-    """One factory's audited year.
-
-    Immutable. A named tuple: a million-row audit makes tens of thousands of them, and
-    a tuple is built in one step and holds its fields without a per-instance dict.
-    """
-
-    factory_id: str
-    sector: str
-    factory_name: str
-    country: str
-    latitude: float | None
-    longitude: float | None
-    monthly_emissions_kg: tuple[float | None, ...]
-    production_kg: float
-    energy_kg: float
-    material_kg: float
-    total_emissions_kg: float
-    carbon_cap_kg: float
-    status: str
-    first_breach_month: int | None
-    alerts_count: int
-    months_reported: int
-    projected_annual_kg: float
-    max_monthly_emissions_kg: float
-    avg_monthly_emissions_kg: float
-
-    @property
-    def is_over_cap(self) -> bool:
-        return self.status == EXCEEDED
-
-    def cumulative_emissions_kg(self) -> tuple[float | None, ...]:
-        """Running total at the end of each month; None before the first reported month."""
-        running: float | None = None
-        out: list[float | None] = []
-        for value in self.monthly_emissions_kg:
-            if value is not None:
-                running = (running or 0.0) + value
-            out.append(running)
-        return tuple(out)
-
-    def as_dict(self) -> dict[str, Any]:
-        data = self._asdict()
-        data["monthly_emissions_kg"] = list(self.monthly_emissions_kg)
-        return data
-
-
-@dataclass(frozen=True)
-class AuditOutcome:
-    """All factories of one audit, sorted by factory_id."""
-
-    year: int
-    factories: tuple[FactoryOutcome, ...]
-
-    def totals(self) -> dict[str, Any]:
-        """Keys: total_factories, total_emissions_kg, total_emissions_tons, total_alerts,
-        factories_over_cap."""
-        total_kg = math.fsum(f.total_emissions_kg for f in self.factories)
-        return {
-            "total_factories": len(self.factories),
-            "total_emissions_kg": total_kg,
-            "total_emissions_tons": total_kg / 1000.0,
-            "total_alerts": sum(f.alerts_count for f in self.factories),
-            "factories_over_cap": sum(1 for f in self.factories if f.is_over_cap),
-        }
-
-    def sector_breakdown(self) -> dict[str, dict[str, Any]]:
-        """``{sector: {factories, total_emissions_kg, avg_per_factory_kg, over_cap}}``, by name."""
-        breakdown: dict[str, dict[str, Any]] = {}
-        for sector in sorted({f.sector for f in self.factories}):
-            members = [f for f in self.factories if f.sector == sector]
-            total_kg = math.fsum(f.total_emissions_kg for f in members)
-            breakdown[sector] = {
-                "factories": len(members),
-                "total_emissions_kg": total_kg,
-                "avg_per_factory_kg": total_kg / len(members),
-                "over_cap": sum(1 for f in members if f.is_over_cap),
-            }
-        return breakdown
-
-    def factory_details(self) -> pd.DataFrame:
-        """One row per factory: the ``FACTORY_DETAIL_COLUMNS`` (what registering needs)."""
-        columns = {
-            name: [getattr(f, name) for f in self.factories] for name in FACTORY_DETAIL_COLUMNS
-        }
-        for name in ("latitude", "longitude"):
-            columns[name] = np.array(columns[name], dtype="float64")  # None -> NaN
-        return pd.DataFrame(columns, columns=list(FACTORY_DETAIL_COLUMNS))
-
-    def violators(self, limit: int | None = None) -> list[FactoryOutcome]:
-        """Factories over their cap, largest total first (ties by factory_id)."""
-        over = sorted(
-            (f for f in self.factories if f.is_over_cap),
-            key=lambda f: (-f.total_emissions_kg, f.factory_id),
-        )
-        return over if limit is None else over[:limit]
 
 
 def _sorted_by_factory_and_month(frame: pd.DataFrame) -> bool:
@@ -224,9 +134,9 @@ def audit_frame(
     multipliers = factors.energy_multipliers
     sector_factors = {name: factors.sector(name) for name in set(sectors)}
 
-    outcomes: list[FactoryOutcome] = []
+    builder = OutcomeBuilder()
     for first, end in _blocks(bounds, AUDIT_BLOCK_ROWS):
-        block_start = len(outcomes)
+        outcomes: list[FactoryOutcome] = []
         low, high = bounds[first], bounds[end]
         rows = list(
             zip(
@@ -274,8 +184,9 @@ def audit_frame(
                 )
             )
         if on_block is not None:
-            on_block(outcomes[block_start:])
-    return AuditOutcome(year=int(year), factories=tuple(outcomes))
+            on_block(outcomes)
+        builder.add(outcomes)  # kept as columns; the objects go with the block
+    return AuditOutcome.from_builder(year, builder)
 
 
 def summary_dict(

@@ -1,26 +1,38 @@
 """The cleaning pipeline: ten named steps, each one rule, run in order by one loop.
 
-Each step takes the rows still in play and returns the rows it keeps, the rows it
-rejects (with the 1-based line number in the file, factory_id, column, value and a
-reason a person can act on), how many values it changed, and a sentence for the
-report. Every data row ends up in exactly one place: the cleaned frame or the
-rejections. Nothing is clamped or guessed, with two documented exceptions that never
-drop a row: a blank energy source is taken as grid and a blank raw material weight as
-0 (both counted), and an unusable latitude/longitude is blanked (counted), because a
-location is optional and must not cost a month of production data.
+Each step judges the rows still in play and says which of them it rejects (with the
+1-based line number in the file, factory_id, column, value and a reason a person can
+act on), how many values it changed, and a sentence for the report. Every data row
+ends up in exactly one place: the cleaned frame or the rejections, and a row is
+rejected once, by the first step that finds a problem with it. Nothing is clamped or
+guessed, with two documented exceptions that never drop a row: a blank energy source
+is taken as grid and a blank raw material weight as 0 (both counted), and an unusable
+latitude/longitude is blanked (counted), because a location is optional and must not
+cost a month of production data.
 
-All steps work on whole columns (pandas/numpy), never row by row.
+All steps work on whole columns (pandas/numpy), never row by row. A rejected row
+leaves play, but it stays in the frame until the last step, which takes the rows in
+play out in factory/month order in one pass: taking rows out of a dozen million-row
+columns after every step would cost more than the steps themselves. Text that
+repeats from row to row (factory code, name, sector, country, month, energy source)
+is held as a categorical, so that each rule looks at each distinct spelling once.
+Step 1 builds the pipeline's own working frame; steps 2 to 9 replace its columns in
+place, so that a column of raw text is let go as soon as its cleaned values exist.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .factors import GRID, FactorSet
 from .reading import (
@@ -53,6 +65,16 @@ REJECTED_COLUMNS = (LINE_NUMBER, "factory_id", "column", "value", "reason")
 # A month above this is rejected as "value too large": sums of up to 1e8 such months
 # still stay finite, so no total, sector or grand total can overflow to infinity.
 MAX_MONTHLY_EMISSIONS_KG = 1e300
+# Text held as categoricals from step 2 on: a factory's code, name, sector and country
+# repeat on each of its rows, and months and energy sources have a few spellings.
+_REPEATED_TEXT = (
+    "factory_id",
+    "factory_name",
+    "sector",
+    "country",
+    "month",
+    "energy_source_type",
+)
 
 
 @dataclass(frozen=True)
@@ -92,35 +114,47 @@ class _Context:
 
 @dataclass
 class _StepOutcome:
+    """``frame`` and ``in_play`` (one flag per row of ``frame``) for the next step.
+
+    ``frame`` is the working frame the step was given, with columns replaced in place
+    (steps 2 to 9), or a new one (step 1 builds it, step 10 takes the rows in play).
+    """
+
     frame: pd.DataFrame
+    in_play: np.ndarray
     rejected: list[pd.DataFrame] = field(default_factory=list)
     changed: int = 0
     detail: str = ""
 
 
-StepFunction = Callable[[pd.DataFrame, _Context], _StepOutcome]
+StepFunction = Callable[[pd.DataFrame, np.ndarray, _Context], _StepOutcome]
 
 
 def _rejections(
     frame: pd.DataFrame,
-    mask: pd.Series,
+    mask: np.ndarray,
     column: str,
     value: pd.Series | str,
     reason: str | Callable[[pd.DataFrame], pd.Series],
 ) -> pd.DataFrame:
     """Rows of ``frame`` under ``mask`` as rejection records.
 
-    ``reason`` is a fixed sentence or a function of the rejected rows only, so that
-    sentences are built for the few rejected rows, not for every row in the file.
+    ``reason`` is a fixed sentence or a function of the rejected rows only (given with
+    their cells as text, as in the file), so that sentences are built for the few
+    rejected rows, not for every row in the file.
     """
-    selected = frame.loc[mask]
+    rows = np.flatnonzero(mask)
+    selected = frame.iloc[rows]
+    for name, series in selected.items():
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            selected[name] = series.astype(str)
     count = len(selected)
 
     def pick(item: pd.Series | str | Callable[[pd.DataFrame], pd.Series]) -> pd.Series:
         if callable(item):
             return item(selected).astype(str) if count else pd.Series([], dtype=str)
         if isinstance(item, pd.Series):
-            return item.loc[mask].astype(str)
+            return item.iloc[rows].astype(str)
         return pd.Series([item] * count, index=selected.index, dtype=str)
 
     return pd.DataFrame(
@@ -140,10 +174,58 @@ def _as_text(series: pd.Series) -> pd.Series:
     return series.astype(object).where(series.notna(), "").astype(str)
 
 
+def _categorical(codes: np.ndarray, categories: pd.Index, index: pd.Index) -> pd.Series:
+    """A categorical column; code -1 (a row out of play) is a missing value."""
+    return pd.Series(
+        pd.Categorical.from_codes(codes, categories=categories, validate=False), index=index
+    )
+
+
+def _spellings(column: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """A categorical column's codes and its distinct values as a text Series."""
+    categories = column.cat.categories
+    return column.cat.codes.to_numpy(), pd.Series(np.asarray(categories, dtype=object), dtype=str)
+
+
+def _count(*masks: np.ndarray) -> int:
+    """How many rows are under every mask."""
+    return int(np.count_nonzero(np.logical_and.reduce(masks)))
+
+
+def _decoded(column: pd.Series) -> pd.Series:
+    """A categorical text column as plain text."""
+    codes = column.cat.codes.to_numpy()
+    return pd.Series(column.cat.categories.take(codes), index=column.index, dtype=str)
+
+
+def _find_malloc_trim() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):  # a C library other than glibc
+        return None
+
+
+_MALLOC_TRIM = _find_malloc_trim()
+
+
+def _return_freed_heap() -> None:
+    """Hand the free pages of the C heap back to the operating system (glibc only).
+
+    numpy's arrays come from malloc, and glibc keeps the pages of freed blocks of up to
+    a moving threshold (about 8 MB here: one column of a million rows) on its heap. A
+    step over a million rows frees a hundred MB of such temporaries; kept, they would
+    be carried into the next step, and the cleaned frame would be built on top of them.
+    """
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
 # --- the ten steps ---------------------------------------------------------------------
 
 
-def step_check_header(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
+def step_check_header(frame: pd.DataFrame, in_play: np.ndarray, ctx: _Context) -> _StepOutcome:
     """Required columns present (names match case- and space-insensitively), data rows exist."""
     renamed = [normalise_header(c) if c != LINE_NUMBER else c for c in frame.columns]
     check_columns([c for c in renamed if c != LINE_NUMBER])
@@ -170,44 +252,111 @@ def step_check_header(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
         detail += f"; optional columns not in the file: {', '.join(absent)}"
     if blank_lines:
         detail += f"; {blank_lines} completely blank line(s) are not data rows and were skipped"
-    return _StepOutcome(clean, detail=detail)
+    return _StepOutcome(clean, np.ones(len(clean), dtype=bool), detail=detail)
 
 
-def step_strip_whitespace(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
+def _arrow_text(text: pd.Series) -> pa.ChunkedArray:
+    """A text column as pyarrow chunks (the blocks ``read_table`` parsed, not a copy)."""
+    array = pa.array(text, type=pa.large_string(), from_pandas=True)
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
+
+
+def _in_one_block(text: pd.Series) -> pd.Series:
+    """The text column with its pyarrow blocks joined into one."""
+    array = _arrow_text(text)
+    if array.num_chunks <= 1:
+        return text
+    return pd.Series(pa.chunked_array([array.combine_chunks()]), dtype=text.dtype, index=text.index)
+
+
+def _factorize(text: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """``pd.factorize`` for a text column without missing values, done by pyarrow."""
+    encoded = pc.dictionary_encode(_arrow_text(text)).combine_chunks()
+    return encoded.indices.to_numpy(), pd.Series(encoded.dictionary, dtype=str)
+
+
+def _strip_per_distinct(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The trimmed column as a categorical, and which rows trimming changed."""
+    codes, spellings = _factorize(text)
+    stripped = spellings.str.strip()
+    changed_spellings = (stripped != spellings).to_numpy(dtype=bool)
+    if not changed_spellings.any():
+        return _categorical(codes, pd.Index(spellings), text.index), np.zeros(len(text), bool)
+    stripped_codes, categories = pd.factorize(stripped)  # " A" and "A" become one
+    return _categorical(stripped_codes[codes], categories, text.index), changed_spellings[codes]
+
+
+# A cell that trimming changes starts or ends with whitespace: an ASCII space or
+# control byte, or (any other Unicode space) a byte of a multi-byte character.
+_EDGE_BYTES = np.zeros(256, dtype=bool)
+_EDGE_BYTES[: ord(" ") + 1] = True
+_EDGE_BYTES[0x80:] = True
+
+
+def _may_need_trimming(text: pd.Series) -> np.ndarray:
+    """Rows whose first or last byte may belong to whitespace: the only ones to trim."""
+    chunks = _arrow_text(text).chunks
+    if not chunks:
+        return np.zeros(0, dtype=bool)
+    return np.concatenate([_edge_bytes_may_be_space(chunk) for chunk in chunks])
+
+
+def _edge_bytes_may_be_space(chunk: pa.Array) -> np.ndarray:
+    _, offsets_buffer, data_buffer = chunk.buffers()
+    if data_buffer is None or data_buffer.size == 0:
+        return np.zeros(len(chunk), dtype=bool)
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)
+    offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+    starts, ends = offsets[:-1], offsets[1:]
+    first = data[np.minimum(starts, data.size - 1)]
+    last = data[np.maximum(ends - 1, 0)]
+    return (ends > starts) & (_EDGE_BYTES[first] | _EDGE_BYTES[last])
+
+
+def step_strip_whitespace(frame: pd.DataFrame, in_play: np.ndarray, ctx: _Context) -> _StepOutcome:
     """Trim every text cell; a row without a factory_id cannot be audited."""
     changed = 0
-    frame = frame.copy(deep=False)  # copy-on-write (pandas 3): columns are copied only if changed
     for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
-        stripped = frame[name].str.strip()
-        column_changed = int((stripped != frame[name]).sum())
-        if column_changed:  # keep the original column (no second copy) when nothing moved
-            changed += column_changed
-            frame[name] = stripped
-    blank_id = frame["factory_id"] == ""
+        if name in _REPEATED_TEXT:
+            frame[name], moved = _strip_per_distinct(frame[name])
+            changed += _count(moved, in_play)
+            continue
+        # Step 5 picks rejected rows out of these columns, and pyarrow joins a column's
+        # blocks to do that: join them once, here.
+        text = frame[name] = _in_one_block(frame[name])
+        if _may_need_trimming(text).any():
+            stripped = text.str.strip()
+            column_changed = _count((stripped != text).to_numpy(dtype=bool), in_play)
+            if column_changed:  # keep the original column (no second copy) when nothing moved
+                changed += column_changed
+                frame[name] = stripped
+    factory_id = frame["factory_id"]
+    blank_id = (
+        np.asarray(factory_id.cat.categories == "")[factory_id.cat.codes.to_numpy()] & in_play
+    )
     rejected = _rejections(
         frame, blank_id, "factory_id", "", "factory_id is blank; every row needs the factory's code"
     )
     return _StepOutcome(
-        frame.loc[~blank_id],
+        frame,
+        in_play & ~blank_id,
         [rejected],
         changed,
         f"{changed} cell(s) trimmed; {int(blank_id.sum())} row(s) without factory_id",
     )
 
 
-def step_match_sector(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
+def step_match_sector(frame: pd.DataFrame, in_play: np.ndarray, ctx: _Context) -> _StepOutcome:
     """Sector must be a configured sector (case-insensitive); it becomes its canonical name."""
     names = ctx.factors.sector_names()
     configured = ", ".join(names)
     lookup = {name.lower(): name for name in names}
-    raw = frame["sector"]
-    # A handful of distinct spellings in a million rows: decide each spelling once.
-    codes, spellings = pd.factorize(raw)
-    spelled = pd.Series(np.asarray(spellings, dtype=object), dtype=str)
+    codes, spelled = _spellings(frame["sector"])
     canonical_spellings = spelled.str.lower().map(lookup).astype(object)
     unknown_spellings = canonical_spellings.isna().to_numpy()
     renamed_spellings = (~unknown_spellings) & (canonical_spellings != spelled).to_numpy()
-    unknown = pd.Series(unknown_spellings[codes], index=frame.index)
+    unknown = unknown_spellings[codes] & in_play
 
     def reason(rows: pd.DataFrame) -> pd.Series:
         given = rows["sector"]
@@ -215,55 +364,53 @@ def step_match_sector(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
             given != "", f"sector is blank (configured: {configured})"
         )
 
-    rejected = _rejections(frame, unknown, "sector", raw, reason)
-    kept = frame.loc[~unknown]
-    changed = int(renamed_spellings[codes].sum())
-    if changed:
-        kept_codes = codes[~unknown.to_numpy()]
-        names_by_code = canonical_spellings.where(~unknown_spellings, "").astype(str)
-        kept["sector"] = pd.Series(
-            names_by_code.to_numpy(dtype=object)[kept_codes], index=kept.index, dtype=str
-        )
+    rejected = _rejections(frame, unknown, "sector", frame["sector"], reason)
+    changed = _count(renamed_spellings[codes], in_play)
+    sectors = pd.Index(names, dtype=str)
+    canonical_codes = sectors.get_indexer(canonical_spellings)  # -1: unknown
+    frame["sector"] = _categorical(canonical_codes[codes], sectors, frame.index)
     return _StepOutcome(
-        kept, [rejected], changed, f"{changed} sector name(s) normalised to the configured spelling"
+        frame,
+        in_play & ~unknown,
+        [rejected],
+        changed,
+        f"{changed} sector name(s) normalised to the configured spelling",
     )
 
 
-def step_map_energy_source(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
+def step_map_energy_source(frame: pd.DataFrame, in_play: np.ndarray, ctx: _Context) -> _StepOutcome:
     """Energy source through the aliases (case/space-insensitive); blank -> grid, counted."""
-    raw = frame["energy_source_type"]
-    # An upload has few distinct spellings: normalise each once, then spread by code.
-    codes, spellings = pd.factorize(raw)
-    labels = (
-        pd.Series(np.asarray(spellings, dtype=object), dtype=str)
-        .str.lower()
-        .str.replace(r"[\s_]+", " ", regex=True)
-        .str.strip()
-    )
+    codes, spelled = _spellings(frame["energy_source_type"])
+    labels = spelled.str.lower().str.replace(r"[\s_]+", " ", regex=True).str.strip()
     resolved_spellings = labels.map(dict(ctx.factors.energy_aliases)).astype(object)
     resolved_spellings = resolved_spellings.where(labels != "", GRID)
-    blank = pd.Series((labels == "").to_numpy()[codes], index=frame.index)
-    resolved = pd.Series(resolved_spellings.to_numpy()[codes], index=frame.index)
-    unknown = resolved.isna()
+    blank_spellings = (labels == "").to_numpy()
+    unknown_spellings = resolved_spellings.isna().to_numpy()
+    mapped_spellings = (
+        ~unknown_spellings & ~blank_spellings & (resolved_spellings != spelled).to_numpy()
+    )
+    unknown = unknown_spellings[codes] & in_play
     known = ", ".join(sorted(ctx.factors.energy_multipliers))
     rejected = _rejections(
         frame,
         unknown,
         "energy_source_type",
-        raw,
+        frame["energy_source_type"],
         lambda rows: (
             "unknown energy source '"
             + rows["energy_source_type"]
             + f"' (configured: {known}, or one of their aliases)"
         ),
     )
-    kept = frame.loc[~unknown]
-    kept_resolved = resolved.loc[~unknown].astype(str)
-    defaulted = int(blank.loc[~unknown].sum())
-    mapped = int(((kept_resolved != kept["energy_source_type"]) & ~blank.loc[~unknown]).sum())
-    kept["energy_source_type"] = kept_resolved
+    defaulted = _count(blank_spellings[codes], in_play)
+    mapped = _count(mapped_spellings[codes], in_play)
+    resolved_codes, sources = pd.factorize(resolved_spellings)  # -1: unknown
+    frame["energy_source_type"] = _categorical(
+        resolved_codes[codes], pd.Index(sources, dtype=str), frame.index
+    )
     return _StepOutcome(
-        kept,
+        frame,
+        in_play & ~unknown,
         [rejected],
         defaulted + mapped,
         f"{defaulted} blank energy source(s) defaulted to {GRID}; "
@@ -271,92 +418,107 @@ def step_map_energy_source(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
     )
 
 
-def _per_distinct(series: pd.Series, function: Callable[[pd.Series], pd.Series]) -> pd.Series:
+def _per_distinct(text: pd.Series, function: Callable[[pd.Series], np.ndarray]) -> np.ndarray:
     """Apply ``function`` to each distinct value once and spread the results by code.
 
     Columns such as sector, month and energy source hold a handful of distinct values
     in a million rows, so this keeps the work proportional to the distinct values.
     """
-    codes, uniques = pd.factorize(series)
-    values = function(pd.Series(np.asarray(uniques, dtype=object), dtype=str)).to_numpy()
-    if len(values) == 0:
-        return pd.Series(np.empty(len(series), dtype=values.dtype), index=series.index)
-    return pd.Series(values[codes], index=series.index)
+    codes, uniques = _factorize(text)
+    return np.asarray(function(uniques))[codes]
 
 
-def _lookup(series: pd.Series, mapping: Mapping[str, float]) -> np.ndarray:
-    """``mapping[value]`` for every value, NaN where missing, as a float array."""
-    table = dict(mapping)
-    return _per_distinct(series, lambda u: u.map(table).astype("float64")).to_numpy(dtype="float64")
+def _repeats_a_lot(text: pd.Series, sample_size: int = 65536) -> bool:
+    """Whether the column's first rows hold at most a quarter as many distinct values.
+
+    A factory's coordinates repeat on each of its rows, and quantities rounded to a
+    tenth repeat across rows; parsing each distinct value once then pays for finding
+    them.
+    """
+    sample = text.iloc[:sample_size]
+    return len(sample) >= 1024 and sample.nunique() * 4 <= len(sample)
 
 
 _PLAIN_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_NAN_SPELLINGS = ("nan", "+nan", "-nan")
 
 
-def _parse_numbers(text: pd.Series) -> pd.Series:
+def _parse_numbers(text: pd.Series) -> np.ndarray:
     """Text to float64, NaN where it is not a number; ``-0`` becomes ``0.0``.
 
     Plain decimal numbers (nearly every cell) are cast in one vectorised pass; only the
     rest (``inf``, ``nan``, typos) go through the slower general parser.
     """
     try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        column = pa.array(text, type=pa.large_string(), from_pandas=True)
+        column = _arrow_text(text)
         matches = pc.fill_null(pc.match_substring_regex(column, f"^{_PLAIN_NUMBER}$"), False)
         numbers = pc.cast(pc.if_else(matches, column, "nan"), pa.float64())
-        plain = pd.Series(matches.to_numpy(zero_copy_only=False), index=text.index)
-        parsed = pd.Series(numbers.to_numpy(zero_copy_only=False), index=text.index)
-        others = ~plain & (text != "")
-        if others.any():
-            parsed[others] = pd.to_numeric(text[others], errors="coerce").astype("float64")
-    except (TypeError, ValueError, OverflowError, ImportError, ArithmeticError):
-        parsed = pd.Series(
-            np.asarray(pd.to_numeric(text, errors="coerce"), dtype="float64"), index=text.index
-        )
-    return parsed.astype("float64") + 0.0
+        parsed = numbers.to_numpy()
+        others = np.flatnonzero(~matches.to_numpy() & (text != "").to_numpy(dtype=bool))
+        if len(others):
+            general = pd.to_numeric(text.iloc[others], errors="coerce").astype("float64")
+            parsed = parsed.copy()
+            parsed[others] = general.to_numpy()
+    except (TypeError, ValueError, OverflowError, ArithmeticError):
+        parsed = np.asarray(pd.to_numeric(text, errors="coerce"), dtype="float64")
+    return parsed + 0.0
 
 
-def step_coerce_numbers(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
+def _numbers(text: pd.Series) -> np.ndarray:
+    """``_parse_numbers``, once per distinct value where values repeat a lot."""
+    return _per_distinct(text, _parse_numbers) if _repeats_a_lot(text) else _parse_numbers(text)
+
+
+def _spells_nan(text: pd.Series, parsed: np.ndarray) -> np.ndarray:
+    """Rows whose text is "nan" (any case, signed or not): a number, though not a usable one."""
+    spelled = np.zeros(len(text), dtype=bool)
+    candidates = np.flatnonzero(np.isnan(parsed))
+    if len(candidates):
+        lower = text.iloc[candidates].str.lower()
+        spelled[candidates] = lower.isin(list(_NAN_SPELLINGS)).to_numpy(dtype=bool)
+    return spelled
+
+
+def step_coerce_numbers(frame: pd.DataFrame, in_play: np.ndarray, ctx: _Context) -> _StepOutcome:
     """Quantities become numbers (blank raw material -> 0, counted); bad coordinates are blanked."""
-    frame = frame.copy(deep=False)
-    failed = pd.Series(False, index=frame.index)
+    failed = np.zeros(len(frame), dtype=bool)
     rejected: list[pd.DataFrame] = []
     defaulted_material = 0
     for name in QUANTITY_COLUMNS:
         text = frame[name]
-        parsed = _parse_numbers(text)
-        blank = text == ""
+        parsed = _numbers(text)
+        blank = (text == "").to_numpy(dtype=bool)
         if name == "raw_material_weight_tons":
-            defaulted_material = int((blank & ~failed).sum())
-            parsed = parsed.where(~blank, 0.0)
-            bad = ~blank & parsed.isna() & ~text.str.lower().isin(["nan", "+nan", "-nan"])
+            defaulted_material = _count(blank, in_play, ~failed)
+            parsed = np.where(blank, 0.0, parsed)
+            bad = ~blank & np.isnan(parsed) & ~_spells_nan(text, parsed)
 
             def reason(rows: pd.DataFrame, name: str = name) -> pd.Series:
                 return f"{name} '" + rows[name] + "' is not a number"
         else:
-            bad = parsed.isna() & ~text.str.lower().isin(["nan", "+nan", "-nan"])
+            bad = np.isnan(parsed) & ~_spells_nan(text, parsed)
 
             def reason(rows: pd.DataFrame, name: str = name) -> pd.Series:
                 return (f"{name} '" + rows[name] + "' is not a number").where(
                     rows[name] != "", f"{name} is blank"
                 )
 
-        new = bad & ~failed
+        new = bad & in_play & ~failed
         rejected.append(_rejections(frame, new, name, text, reason))
-        failed |= bad
-        frame[name] = parsed
+        failed |= new
+        frame[name] = pd.Series(parsed, index=frame.index)
     blanked = 0
     for name, limit in (("latitude", 90.0), ("longitude", 180.0)):
         text = frame[name]
-        parsed = _parse_numbers(text)
-        invalid = (text != "") & ~(parsed.abs() <= limit)
-        blanked += int((invalid & ~failed).sum())
-        frame[name] = parsed.where(~invalid, np.nan)
+        parsed = _numbers(text)
+        with np.errstate(invalid="ignore"):
+            invalid = (text != "").to_numpy(dtype=bool) & ~(np.abs(parsed) <= limit)
+        blanked += _count(invalid, in_play, ~failed)
+        frame[name] = pd.Series(np.where(invalid, np.nan, parsed), index=frame.index)
     changed = defaulted_material + blanked
     return _StepOutcome(
-        frame.loc[~failed],
+        frame,
+        in_play & ~failed,
         rejected,
         changed,
         f"{defaulted_material} blank raw_material_weight_tons set to 0; {blanked} unparseable "
@@ -364,14 +526,17 @@ def step_coerce_numbers(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
     )
 
 
-def step_check_month(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
+def step_check_month(frame: pd.DataFrame, in_play: np.ndarray, ctx: _Context) -> _StepOutcome:
     """Month must be a whole number from 1 to 12 ("1", "01" and "1.0" are fine)."""
-    text = frame["month"]
-    number = _per_distinct(text, _parse_numbers).astype("float64")
+    codes, spelled = _spellings(frame["month"])
+    number = _parse_numbers(spelled)
     finite = np.isfinite(number)
-    whole = finite & (number == np.floor(number.where(finite, 0.0)))
-    in_range = (number >= 1) & (number <= 12)
-    bad = ~(whole & in_range)
+    whole_spellings = finite & (number == np.floor(np.where(finite, number, 0.0)))
+    with np.errstate(invalid="ignore"):
+        good_spellings = whole_spellings & (number >= 1) & (number <= 12)
+    rewritten_spellings = ~spelled.str.fullmatch(r"[1-9]|1[0-2]").to_numpy(dtype=bool)
+    bad = ~good_spellings[codes] & in_play
+    whole = pd.Series(whole_spellings[codes], index=frame.index)
 
     def reason(rows: pd.DataFrame) -> pd.Series:
         given = rows["month"]
@@ -383,24 +548,29 @@ def step_check_month(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
             .where(given != "", "month is blank")
         )
 
-    rejected = _rejections(frame, bad, "month", text, reason)
-    kept = frame.loc[~bad]
-    month = number.loc[~bad].astype("int64")
-    changed = int(_per_distinct(kept["month"], lambda u: ~u.str.fullmatch(r"[1-9]|1[0-2]")).sum())
-    kept["month"] = month
-    return _StepOutcome(kept, [rejected], changed, f"{changed} month value(s) written as integers")
+    rejected = _rejections(frame, bad, "month", frame["month"], reason)
+    in_play = in_play & ~bad
+    changed = _count((good_spellings & rewritten_spellings)[codes], in_play)
+    month_spellings = np.where(good_spellings, number, 0).astype("int8")  # int64 when done
+    frame["month"] = pd.Series(month_spellings[codes], index=frame.index)
+    return _StepOutcome(
+        frame, in_play, [rejected], changed, f"{changed} month value(s) written as integers"
+    )
 
 
-def step_check_quantities(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
+def _by_category(column: pd.Series, values: Mapping[str, float]) -> np.ndarray:
+    """``values[category]`` for every row of a categorical column, NaN where missing."""
+    table = [values.get(name, np.nan) for name in column.cat.categories]
+    return np.asarray([*table, np.nan], dtype="float64")[column.cat.codes.to_numpy()]
+
+
+def step_check_quantities(frame: pd.DataFrame, in_play: np.ndarray, ctx: _Context) -> _StepOutcome:
     """No negative, NaN or infinite quantity, nor one whose emissions cannot be represented."""
-    failed = pd.Series(False, index=frame.index)
+    failed = np.zeros(len(frame), dtype=bool)
     rejected: list[pd.DataFrame] = []
     for name in QUANTITY_COLUMNS:
-        values = frame[name]
-        nan = values.isna()
-        infinite = pd.Series(np.isinf(values.to_numpy()), index=frame.index)
-        negative = values < 0
-        bad = nan | infinite | negative
+        values = frame[name].to_numpy()
+        bad = np.isnan(values) | np.isinf(values) | (values < 0)
 
         def reason(rows: pd.DataFrame, name: str = name) -> pd.Series:
             given = rows[name]
@@ -410,71 +580,94 @@ def step_check_quantities(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
                 .where(given.notna(), f"{name} is not a number (NaN)")
             )
 
-        rejected.append(_rejections(frame, bad & ~failed, name, values, reason))
-        failed |= bad
+        new = bad & in_play & ~failed
+        rejected.append(_rejections(frame, new, name, frame[name], reason))
+        failed |= new
     sectors = ctx.factors.sectors
-    multipliers = dict(ctx.factors.energy_multipliers)
     with np.errstate(over="ignore", invalid="ignore"):
-        production_kg = frame["monthly_production_tons"].to_numpy() * _lookup(
+        production_kg = frame["monthly_production_tons"].to_numpy() * _by_category(
             frame["sector"], {k: s.production_per_ton for k, s in sectors.items()}
         )
         energy_kg = (
             frame["energy_used_mwh"].to_numpy()
-            * _lookup(frame["sector"], {k: s.energy_per_mwh for k, s in sectors.items()})
-            * np.nan_to_num(_lookup(frame["energy_source_type"], multipliers), nan=1.0)
+            * _by_category(frame["sector"], {k: s.energy_per_mwh for k, s in sectors.items()})
+            * np.nan_to_num(
+                _by_category(frame["energy_source_type"], ctx.factors.energy_multipliers),
+                nan=1.0,
+            )
         )
-        material_kg = frame["raw_material_weight_tons"].to_numpy() * _lookup(
+        material_kg = frame["raw_material_weight_tons"].to_numpy() * _by_category(
             frame["sector"], {k: s.material_processing_per_ton for k, s in sectors.items()}
         )
         monthly_kg = production_kg + energy_kg + material_kg
-    too_large = pd.Series(~(monthly_kg <= MAX_MONTHLY_EMISSIONS_KG), index=frame.index) & ~failed
-    components = np.nan_to_num(np.vstack([production_kg, energy_kg, material_kg]), nan=np.inf)
-    culprit = np.array(QUANTITY_COLUMNS)[np.argmax(components, axis=0)]
-    for name in QUANTITY_COLUMNS:
-        mask = too_large & (culprit == name)
+        too_large = ~(monthly_kg <= MAX_MONTHLY_EMISSIONS_KG) & in_play & ~failed
+    rows = np.flatnonzero(too_large)
+    components = np.nan_to_num(
+        np.vstack([production_kg[rows], energy_kg[rows], material_kg[rows]]), nan=np.inf
+    )
+    culprit = np.full(len(frame), -1)
+    culprit[rows] = np.argmax(components, axis=0)
+    for number, name in enumerate(QUANTITY_COLUMNS):
         rejected.append(
             _rejections(
                 frame,
-                mask,
+                culprit == number,
                 name,
                 frame[name],
                 f"value too large: {name} gives more than {MAX_MONTHLY_EMISSIONS_KG:.0e} kg CO2 "
                 "in one month",
             )
         )
-    failed |= too_large
     return _StepOutcome(
-        frame.loc[~failed], rejected, 0, "negative, NaN, infinite and too-large quantities rejected"
+        frame,
+        in_play & ~failed & ~too_large,
+        rejected,
+        0,
+        "negative, NaN, infinite and too-large quantities rejected",
     )
 
 
-def step_drop_duplicates(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
+def step_drop_duplicates(frame: pd.DataFrame, in_play: np.ndarray, ctx: _Context) -> _StepOutcome:
     """Duplicate (factory_id, month): the last row in the file wins; earlier ones are listed."""
-    key = ["factory_id", "month"]
-    earlier = frame.duplicated(key, keep="last")
-    winner = frame.groupby(key, sort=False)[LINE_NUMBER].transform("last")
+    rows = np.flatnonzero(in_play)
+    # One integer per (factory, month): months are 1..12 once step 6 has run.
+    key = pd.Series(
+        frame["factory_id"].cat.codes.to_numpy()[rows].astype("int64") * 16
+        + frame["month"].to_numpy()[rows]
+    )
+    superseded = key.duplicated(keep="last").to_numpy()
+    earlier = np.zeros(len(frame), dtype=bool)
+    earlier[rows[superseded]] = True
 
-    def reason(rows: pd.DataFrame) -> pd.Series:
+    def reason(selected: pd.DataFrame) -> pd.Series:
+        superseded_keys = key[superseded]
+        # The winners: the one row left of each key that has earlier rows.
+        winners = np.flatnonzero(key.isin(superseded_keys.unique()).to_numpy() & ~superseded)
+        winner = rows[winners[pd.Index(key.iloc[winners]).get_indexer(superseded_keys)]]
+        winner_line = pd.Series(frame[LINE_NUMBER].to_numpy()[winner], index=selected.index)
         return (
             "duplicate row for factory "
-            + rows["factory_id"]
+            + selected["factory_id"]
             + " month "
-            + rows["month"].astype(str)
+            + selected["month"].astype(str)
             + ": superseded by line "
-            + winner.loc[rows.index].astype(str)
+            + winner_line.astype(str)
             + " (the last row wins)"
         )
 
     rejected = _rejections(frame, earlier, "month", frame["month"], reason)
     return _StepOutcome(
-        frame.loc[~earlier],
+        frame,
+        in_play & ~earlier,
         [rejected],
         0,
-        f"{int(earlier.sum())} earlier duplicate row(s) superseded",
+        f"{int(superseded.sum())} earlier duplicate row(s) superseded",
     )
 
 
-def step_one_sector_per_factory(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
+def step_one_sector_per_factory(
+    frame: pd.DataFrame, in_play: np.ndarray, ctx: _Context
+) -> _StepOutcome:
     """A factory has one sector.
 
     The reference is the sector the factory is already registered with, if any;
@@ -487,64 +680,85 @@ def step_one_sector_per_factory(frame: pd.DataFrame, ctx: _Context) -> _StepOutc
             registered[str(factory_id).strip()] = ctx.factors.sector(sector_name).name
         except KeyError:
             registered[str(factory_id).strip()] = str(sector_name)
-    # Integer codes instead of a groupby over strings: a million rows in a few
-    # vectorised passes. unique(return_index) gives each factory's first row.
-    factory_codes, factory_ids = pd.factorize(frame["factory_id"])
-    sector_codes, sector_names = pd.factorize(frame["sector"])
-    _, first_rows = np.unique(factory_codes, return_index=True)
-    first_row = first_rows[factory_codes]
-    first_sector = pd.Series(
-        np.asarray(sector_names, dtype=object)[sector_codes[first_row]], index=frame.index
-    )
-    first_line = pd.Series(frame[LINE_NUMBER].to_numpy()[first_row], index=frame.index)
-    registered_by_factory = (
-        pd.Series(np.asarray(factory_ids, dtype=object)).map(registered).to_numpy(dtype=object)
-    )
-    registered_sector = pd.Series(registered_by_factory[factory_codes], index=frame.index)
-    is_registered = registered_sector.notna()
-    if registered:
-        reference = registered_sector.where(is_registered, first_sector).astype(str)
-        mismatch = frame["sector"] != reference
-    else:
-        reference = first_sector
-        mismatch = pd.Series(sector_codes != sector_codes[first_row], index=frame.index)
+    rows = np.flatnonzero(in_play)
+    factory_codes, factory_ids = _spellings(frame["factory_id"])
+    factory = factory_codes[rows]
+    sectors = frame["sector"].cat.categories
+    sector = frame["sector"].cat.codes.to_numpy()[rows]
+    # Each factory's first row in play: positions in ``rows``, looked up by factory code.
+    first_rows = np.flatnonzero(~pd.Series(factory).duplicated().to_numpy())
+    first_row_of = np.zeros(len(factory_ids), dtype="int64")
+    first_row_of[factory[first_rows]] = first_rows
+    first_row = first_row_of[factory]
+    registered_names = factory_ids.map(registered)  # NaN: not registered
+    is_registered_id = registered_names.notna().to_numpy()
+    registered_codes = sectors.get_indexer(registered_names.where(is_registered_id, ""))
+    is_registered = is_registered_id[factory]
+    reference = np.where(is_registered, registered_codes[factory], sector[first_row])
+    disagrees = sector != reference  # a registered sector that is not configured: -1
+    mismatch = np.zeros(len(frame), dtype=bool)
+    mismatch[rows[disagrees]] = True
 
-    def reason(rows: pd.DataFrame) -> pd.Series:
-        ref = reference.loc[rows.index].astype(str)
+    def reason(selected: pd.DataFrame) -> pd.Series:
+        at = np.flatnonzero(disagrees)  # the rejected rows, as positions in ``rows``
+        first_sector_names = np.asarray(sectors, dtype=object)[sector[first_row[at]]]
+        registered_name = registered_names.to_numpy(dtype=object)[factory[at]]
+        ref = pd.Series(
+            np.where(is_registered[at], registered_name, first_sector_names),
+            index=selected.index,
+        ).astype(str)
+        first_line = pd.Series(
+            frame[LINE_NUMBER].to_numpy()[rows[first_row[at]]], index=selected.index
+        )
         return (
             "factory "
-            + rows["factory_id"]
+            + selected["factory_id"]
             + " is registered as "
             + ref
             + ", row says "
-            + rows["sector"]
+            + selected["sector"]
         ).where(
-            is_registered.loc[rows.index],
+            pd.Series(is_registered[at], index=selected.index),
             "factory "
-            + rows["factory_id"]
+            + selected["factory_id"]
             + " is "
             + ref
             + " on its first row (line "
-            + first_line.loc[rows.index].astype(str)
+            + first_line.astype(str)
             + "), this row says "
-            + rows["sector"],
+            + selected["sector"],
         )
 
     rejected = _rejections(frame, mismatch, "sector", frame["sector"], reason)
     return _StepOutcome(
-        frame.loc[~mismatch],
+        frame,
+        in_play & ~mismatch,
         [rejected],
         0,
-        f"{int(mismatch.sum())} row(s) disagreeing with their factory's sector",
+        f"{int(disagrees.sum())} row(s) disagreeing with their factory's sector",
     )
 
 
-def step_sort(frame: pd.DataFrame, ctx: _Context) -> _StepOutcome:
-    """Sort by factory_id, then month."""
-    ordered = frame.sort_values(["factory_id", "month"], kind="stable")
-    moved = int((ordered[LINE_NUMBER].to_numpy() != frame[LINE_NUMBER].to_numpy()).sum())
-    ordered = ordered.reset_index(drop=True)
-    return _StepOutcome(ordered, [], moved, f"{moved} row(s) moved into factory/month order")
+def step_sort(frame: pd.DataFrame, in_play: np.ndarray, ctx: _Context) -> _StepOutcome:
+    """Sort by factory_id, then month; the rows out of play leave the frame here."""
+    rows = np.flatnonzero(in_play)
+    factory_ids = frame["factory_id"].cat.categories
+    rank = np.empty(len(factory_ids), dtype="int64")
+    rank[factory_ids.argsort()] = np.arange(len(factory_ids))
+    key = (
+        rank[frame["factory_id"].cat.codes.to_numpy()[rows]] * 16 + frame["month"].to_numpy()[rows]
+    )
+    ordered_rows = rows[np.argsort(key, kind="stable")]
+    line = frame[LINE_NUMBER].to_numpy()
+    moved = int(np.count_nonzero(line[ordered_rows] != line[rows]))
+    ordered = frame.take(ordered_rows).reset_index(drop=True)
+    return _StepOutcome(
+        ordered,
+        np.ones(len(ordered), dtype=bool),
+        [],
+        moved,
+        f"{moved} row(s) moved into factory/month order",
+    )
 
 
 STEPS: tuple[tuple[str, StepFunction], ...] = (
@@ -577,7 +791,10 @@ def _final_cleaned(frame: pd.DataFrame) -> pd.DataFrame:
     for name in (*QUANTITY_COLUMNS, "latitude", "longitude"):
         out[name] = out[name].astype("float64")
     for name in TEXT_COLUMNS:
-        out[name] = out[name].astype(str)
+        column = out[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            column = _decoded(column)
+        out[name] = column.astype(str)
     return out.reset_index(drop=True)
 
 
@@ -595,6 +812,7 @@ def clean_frame(
     """
     ctx = _Context(factors, dict(registered_sectors or {}))
     frame = raw
+    in_play = np.ones(len(frame), dtype=bool)
     # Let the raw columns go as soon as the steps have replaced them (a million-row
     # upload's text is a few hundred MB); a caller that hands the frame over without
     # keeping a reference gets that memory back during cleaning.
@@ -602,28 +820,30 @@ def clean_frame(
     rejected_parts: list[pd.DataFrame] = []
     report: list[StepReport] = []
     for number, (name, step) in enumerate(STEPS, start=1):
-        rows_in = len(frame)
-        outcome = step(frame, ctx)
-        step_rejected = sum(len(part) for part in outcome.rejected)
+        outcome = step(frame, in_play, ctx)
         rejected_parts.extend(part for part in outcome.rejected if len(part))
-        frame = outcome.frame
         report.append(
             StepReport(
                 number=number,
                 name=name,
-                rows_in=rows_in,
-                rows_out=len(frame),
-                rejected=step_rejected,
+                rows_in=int(in_play.sum()),
+                rows_out=int(outcome.in_play.sum()),
+                rejected=sum(len(part) for part in outcome.rejected),
                 changed=outcome.changed,
                 detail=outcome.detail,
             )
         )
+        frame, in_play = outcome.frame, outcome.in_play
+        del outcome
+        _return_freed_heap()
     if rejected_parts:
         rejected = pd.concat(rejected_parts, ignore_index=True)
         rejected = rejected.sort_values(LINE_NUMBER, kind="stable").reset_index(drop=True)
         rejected = rejected.astype({LINE_NUMBER: "int64"})
     else:
         rejected = _empty_rejections()
+    if not in_play.all():  # only when the last step leaves rows out of play in the frame
+        frame = frame.loc[in_play]
     return CleaningResult(cleaned=_final_cleaned(frame), rejected=rejected, report=report)
 
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +26,7 @@ from pyarrow import csv as pa_csv
 
 if TYPE_CHECKING:
     from .cleaning import CleaningResult
-    from .summary import AuditOutcome, FactoryOutcome
+    from .summary import AuditOutcome
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -83,15 +81,25 @@ EXPORT_DECIMALS = 3
 _SCALE = 10.0**EXPORT_DECIMALS
 
 
-def _whole(numbers: pa.Array) -> pa.Array:
-    """Counts and month numbers stay integers ("3", not "3.0"); a fraction is an error
-    rather than cut off."""
-    return numbers.cast(pa.int64())
+def _text_cells(values: Sequence[Any]) -> pa.Array:
+    try:
+        text = pa.array(values, type=pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # a number or other object among the text
+        text = pa.array([None if v is None else str(v) for v in values], type=pa.string())
+    return _safe_text(text)
 
 
-def _rounded(figures: pa.Array) -> pa.Array:
-    """``round(value, EXPORT_DECIMALS)`` for each value; nulls, NaN and infinities are blanks."""
-    numbers = figures.to_numpy(zero_copy_only=False)  # nulls become NaN
+def _counts(values: np.ndarray) -> pa.Array:
+    return pa.array(values, type=pa.int64())  # "3", not "3.0"
+
+
+def _breach_months(values: np.ndarray) -> pa.Array:
+    return pa.array(values, type=pa.int64(), mask=values == 0)  # 0: never breached, a blank
+
+
+def _rounded(values: np.ndarray) -> pa.Array:
+    """``round(value, EXPORT_DECIMALS)`` for each value; NaN and infinities are blanks."""
+    numbers = np.asarray(values, dtype=np.float64)
     with np.errstate(invalid="ignore", over="ignore"):
         scaled = numbers * _SCALE
         rounded = np.rint(scaled) / _SCALE
@@ -106,18 +114,18 @@ def _rounded(figures: pa.Array) -> pa.Array:
     return pa.array(rounded, from_pandas=True)  # NaN is written as a blank
 
 
-# (column, FactoryOutcome attribute, how its cells are finished), in the file's order.
-_SUMMARY_SOURCES: tuple[tuple[str, str, Callable[[pa.Array], pa.Array]], ...] = (
-    ("factory_id", "factory_id", _safe_text),
-    ("factory_name", "factory_name", _safe_text),
-    ("sector", "sector", _safe_text),
-    ("country", "country", _safe_text),
-    ("months_reported", "months_reported", _whole),
+# (column, AuditOutcome column, how its cells are made), in the file's order.
+_SUMMARY_SOURCES: tuple[tuple[str, str, Callable[[Any], pa.Array]], ...] = (
+    ("factory_id", "factory_id", _text_cells),
+    ("factory_name", "factory_name", _text_cells),
+    ("sector", "sector", _text_cells),
+    ("country", "country", _text_cells),
+    ("months_reported", "months_reported", _counts),
     ("year_to_date_emissions_kg", "total_emissions_kg", _rounded),
     ("carbon_cap_kg", "carbon_cap_kg", _rounded),
-    ("carbon_cap_status", "status", _safe_text),
-    ("first_breach_month", "first_breach_month", _whole),
-    ("alerts_count", "alerts_count", _whole),
+    ("carbon_cap_status", "status", _text_cells),
+    ("first_breach_month", "first_breach_month", _breach_months),
+    ("alerts_count", "alerts_count", _counts),
     ("max_monthly_emissions_kg", "max_monthly_emissions_kg", _rounded),
     ("avg_monthly_emissions_kg", "avg_monthly_emissions_kg", _rounded),
     ("projected_annual_kg", "projected_annual_kg", _rounded),
@@ -126,13 +134,6 @@ _SUMMARY_SOURCES: tuple[tuple[str, str, Callable[[pa.Array], pa.Array]], ...] = 
     ("material_kg", "material_kg", _rounded),
 )
 SUMMARY_COLUMNS = tuple(column for column, _, _ in _SUMMARY_SOURCES)
-# What the outcome's values are read as: text, or numbers (as floats, so that a fraction
-# in a count is seen by _whole rather than cut off on the way in).
-_SUMMARY_VALUE_TYPES = tuple(
-    pa.string() if finish is _safe_text else pa.float64() for _, _, finish in _SUMMARY_SOURCES
-)
-_SUMMARY_ROW = attrgetter(*(attribute for _, attribute, _ in _SUMMARY_SOURCES))
-_SUMMARY_ROW_TYPE = pa.struct(list(zip(SUMMARY_COLUMNS, _SUMMARY_VALUE_TYPES, strict=True)))
 _WRITE_OPTIONS = pa_csv.WriteOptions(include_header=False)
 
 
@@ -141,54 +142,19 @@ def _write_header(sink: pa.NativeFile, columns: Sequence[str]) -> None:
     sink.write((",".join(columns) + "\n").encode("utf-8"))
 
 
-def _read_as(values: list[Any], value_type: pa.DataType) -> pa.Array:
-    if pa.types.is_string(value_type):
-        return pa.array([None if v is None else str(v) for v in values], type=value_type)
-    return pa.array(np.array(values, dtype=np.float64), from_pandas=True)
-
-
-def _summary_table(factories: Sequence[FactoryOutcome]) -> pa.Table:
-    # One attrgetter call per factory and one conversion of all the rows, then the checks
-    # and the rounding a column at a time: no safe_cell or round() call per cell.
-    rows = list(map(_SUMMARY_ROW, factories))
-    try:
-        values = pa.array(rows, type=_SUMMARY_ROW_TYPE).flatten()
-    except (pa.ArrowTypeError, pa.ArrowInvalid):  # a number as a name, say
-        values = [
-            _read_as([row[index] for row in rows], value_type)
-            for index, value_type in enumerate(_SUMMARY_VALUE_TYPES)
-        ]
-    return pa.table(
-        [finish(column) for column, (_, _, finish) in zip(values, _SUMMARY_SOURCES, strict=True)],
-        names=list(SUMMARY_COLUMNS),
-    )
-
-
-# pyarrow formats one slice of the summary into the file (without holding the GIL) while
-# the next slice's cells are collected from the outcome objects.
-SUMMARY_SLICE_FACTORIES = 8_192
-
-
 def write_summary_csv(outcome: AuditOutcome, path: str | os.PathLike[str]) -> Path:
     """Write the per-factory summary; ``path`` may be a directory (then the file is
     ``audit_summary_<year>.csv`` inside it). Returns the file written."""
     target = _target(path, summary_csv_name(outcome.year))
-    factories = outcome.factories
+    # Straight from the outcome's columns, each checked or rounded as a whole: no
+    # FactoryOutcome object, and no safe_cell or round() call per cell.
+    table = pa.table(
+        [cells(outcome.column(field)) for _, field, cells in _SUMMARY_SOURCES],
+        names=list(SUMMARY_COLUMNS),
+    )
     with pa.OSFile(os.fspath(target), "wb") as sink:
         _write_header(sink, SUMMARY_COLUMNS)
-        # One worker: the slices are written in the order they are submitted.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="summary-csv") as writer:
-            slices_written = [
-                writer.submit(
-                    pa_csv.write_csv,
-                    _summary_table(factories[start : start + SUMMARY_SLICE_FACTORIES]),
-                    sink,
-                    write_options=_WRITE_OPTIONS,
-                )
-                for start in range(0, len(factories), SUMMARY_SLICE_FACTORIES)
-            ]
-        for written in slices_written:
-            written.result()  # raises what the writer raised
+        pa_csv.write_csv(table, sink, write_options=_WRITE_OPTIONS)
     return target
 
 

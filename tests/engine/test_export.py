@@ -4,7 +4,6 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pytest
 
 from audits.engine import (
@@ -314,12 +313,6 @@ def test_summary_csv_writes_a_number_among_the_text_as_text(tmp_path):
     assert_summary_reads_back_as(factories, tmp_path)
 
 
-def test_a_count_with_a_fraction_is_refused_not_cut_off():
-    assert export._whole(pa.array([3.0, None])).to_pylist() == [3, None]
-    with pytest.raises(ValueError, match=r"1\.5"):
-        export._whole(pa.array([1.5]))
-
-
 def assert_summary_reads_back_as(factories, tmp_path) -> None:
     outcome = AuditOutcome(year=2024, factories=tuple(factories))
     header, *rows = read_rows(write_summary_csv(outcome, tmp_path))
@@ -344,22 +337,6 @@ def assert_summary_reads_back_as(factories, tmp_path) -> None:
 def test_summary_csv_of_an_empty_audit_is_its_header(tmp_path):
     path = write_summary_csv(AuditOutcome(year=2025, factories=()), tmp_path)
     assert read_rows(path) == [SUMMARY_HEADER]
-
-
-@pytest.mark.parametrize("factories", [1, 2, 5, 7])
-def test_summary_csv_written_in_slices_is_the_same_file(tmp_path, monkeypatch, factories):
-    outcome = AuditOutcome(
-        year=2025,
-        factories=tuple(
-            factory_outcome(factory_id=f"{'=' if index % 3 else ''}FAC_{index}")
-            for index in range(factories)
-        ),
-    )
-    whole = write_summary_csv(outcome, tmp_path / "whole.csv").read_bytes()
-    monkeypatch.setattr(export, "SUMMARY_SLICE_FACTORIES", 2)
-    sliced = write_summary_csv(outcome, tmp_path / "sliced.csv").read_bytes()
-    assert sliced == whole
-    assert len(read_rows(tmp_path / "sliced.csv")) == factories + 1
 
 
 def text_frame() -> pd.DataFrame:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -15,21 +14,17 @@ from .summary import AuditOutcome, FactoryOutcome
 MONTH_LABELS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _ranking(factory: FactoryOutcome) -> tuple[float, str]:
-    return (-factory.total_emissions_kg, factory.factory_id)
-
-
 def _top_factories(outcome: AuditOutcome, top_per_sector: int) -> dict[str, list[FactoryOutcome]]:
     """Each sector's largest emitters, largest first (ties by factory_id), sectors by name."""
-    factories = outcome.factories
-    if not factories or top_per_sector <= 0:
+    if not len(outcome) or top_per_sector <= 0:
         return {}
-    # Tens of thousands of factories: numpy finds each sector's few candidates (the
-    # top totals, and any factory tied with the last of them); only those are sorted.
-    totals = np.array(list(map(attrgetter("total_emissions_kg"), factories)), dtype=np.float64)
-    totals[np.isnan(totals)] = -np.inf
-    sector_names = np.array(list(map(attrgetter("sector"), factories)), dtype=object)
-    codes, sectors = pd.factorize(sector_names)
+    # From the outcome's columns: numpy finds each sector's few candidates (the top
+    # totals, and any factory tied with the last of them); only those are ranked, and
+    # only the ones charted are made FactoryOutcome objects.
+    totals = np.asarray(outcome.column("total_emissions_kg"), dtype=np.float64)
+    totals = np.where(np.isnan(totals), -np.inf, totals)
+    ids = outcome.column("factory_id")
+    codes, sectors = pd.factorize(np.array(outcome.column("sector"), dtype=object))
     top: dict[str, list[FactoryOutcome]] = {}
     for code, sector in enumerate(sectors):
         members = np.flatnonzero(codes == code)
@@ -38,8 +33,8 @@ def _top_factories(outcome: AuditOutcome, top_per_sector: int) -> dict[str, list
             cut = len(members) - top_per_sector
             last_total = np.partition(member_totals, cut)[cut]
             members = members[member_totals >= last_total]
-        ranked = sorted((factories[index] for index in members.tolist()), key=_ranking)
-        top[sector] = ranked[:top_per_sector]
+        ranked = sorted(members.tolist(), key=lambda index: (-totals[index], ids[index]))
+        top[sector] = [outcome.factories[index] for index in ranked[:top_per_sector]]
     return dict(sorted(top.items()))
 
 

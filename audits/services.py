@@ -279,7 +279,8 @@ def _factories_register(*, organization: Organization, details: pd.DataFrame) ->
     """
     codes = details["factory_id"].tolist()
     known = factory_ids_by_code(organization=organization, codes=codes)
-    missing = details.loc[~details["factory_id"].isin(known.keys())]
+    # A set lookup per code: Series.isin on pyarrow text took 0.6 s for 83,000 codes.
+    missing = details.loc[[code not in known for code in codes]]
     if not missing.empty:
         wanted = set(missing["sector"].astype(str))
         sectors = dict(Sector.objects.filter(name__in=wanted).values_list("name", "id"))
@@ -292,7 +293,7 @@ def _factories_register(*, organization: Organization, details: pd.DataFrame) ->
         known.update(
             factories_insert(organization=organization, factories=missing, sector_ids=sectors)
         )
-        if not missing["factory_id"].isin(known.keys()).all():  # registered meanwhile
+        if any(code not in known for code in missing["factory_id"].tolist()):  # meanwhile
             known = factory_ids_by_code(organization=organization, codes=codes)
     return known
 

@@ -72,6 +72,7 @@ from .persistence import (
     factories_insert,
     factory_ids_by_code,
     factory_results_insert,
+    results_transaction_tune,
     statistics_refresh_after_bulk_insert,
     uses_copy,
 )
@@ -438,6 +439,7 @@ def _audit_store(
         if locked.is_finished:
             logger.info("Audit job %s finished elsewhere; these results are discarded", job.pk)
             return False
+        results_transaction_tune()
         with _timed(timings, "register"):
             factory_ids = _factories_register(organization=locked.organization, details=details)
             FactoryResult.objects.filter(job_id=job.pk).delete()

@@ -394,9 +394,11 @@ def _audit_execute(job: AuditJob) -> None:
                     on_block=on_block,
                 )
 
+        with _timed(timings, "details"):
+            details = factory_details(cleaning.cleaned)
         _audit_store(
             job=job,
-            details=factory_details(cleaning.cleaned),
+            details=details,
             audit=audit,
             cleaning=cleaning,
             timings=timings,

@@ -369,6 +369,7 @@ class Command(BaseCommand):
                         "/api/v1/audits/", {"file": handle, "reporting_year": 2026}
                     )
                 accepted = time.perf_counter()
+                accepted_wall = time.time()
                 if response.status_code != 202:
                     raise CommandError(
                         f"The upload was refused ({response.status_code}): "
@@ -377,6 +378,7 @@ class Command(BaseCommand):
                 job_id = uuid.UUID(response.json()["id"])
                 job = self._wait(job_id, pool)
                 finished = time.perf_counter()
+                finished_wall = time.time()
         if job.status != AuditJob.Status.SUCCEEDED:
             raise CommandError(f"{label}: the audit {job.status}: {job.error_message}")
         result = RunResult(
@@ -386,7 +388,12 @@ class Command(BaseCommand):
             post_s=accepted - started,
             end_to_end_s=finished - accepted,
             peak_rss_mb=memory.peak_bytes / 2**20,
-            timings=dict(job.summary.get("timings_s") or {}),
+            timings={
+                **(job.summary.get("timings_s") or {}),
+                # Upload accepted -> a worker starts the job; the job's last write -> seen.
+                "queue": max(0.0, job.started_at.timestamp() - accepted_wall),
+                "commit": max(0.0, finished_wall - job.finished_at.timestamp()),
+            },
             job_id=str(job.pk),
             status=job.status,
         )
@@ -443,7 +450,17 @@ class Command(BaseCommand):
     # --- report ---------------------------------------------------------------------
 
     def _report(self, runs, pages, load_before, load_after, requests) -> str:
-        stages = ("read", "clean", "register", "audit", "summary_csv", "chart", "persist")
+        stages = (
+            "queue",
+            "read",
+            "clean",
+            "register",
+            "audit",
+            "summary_csv",
+            "chart",
+            "persist",
+            "commit",
+        )
         lines = [
             "# Carbon-Trace benchmarks",
             "",

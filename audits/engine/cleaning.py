@@ -176,9 +176,8 @@ def _as_text(series: pd.Series) -> pd.Series:
 
 def _categorical(codes: np.ndarray, categories: pd.Index, index: pd.Index) -> pd.Series:
     """A categorical column; code -1 (a row out of play) is a missing value."""
-    return pd.Series(
-        pd.Categorical.from_codes(codes, categories=categories, validate=False), index=index
-    )
+    categorical = pd.Categorical.from_codes(codes, categories=categories, validate=False)
+    return pd.Series(categorical, index=index, copy=False)
 
 
 def _spellings(column: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -286,32 +285,20 @@ def _strip_per_distinct(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return _categorical(stripped_codes[codes], categories, text.index), changed_spellings[codes]
 
 
-# A cell that trimming changes starts or ends with whitespace: an ASCII space or
-# control byte, or (any other Unicode space) a byte of a multi-byte character.
-_EDGE_BYTES = np.zeros(256, dtype=bool)
-_EDGE_BYTES[: ord(" ") + 1] = True
-_EDGE_BYTES[0x80:] = True
+def _may_need_trimming(text: pd.Series) -> bool:
+    """Whether any cell of a text column could start or end with whitespace.
 
-
-def _may_need_trimming(text: pd.Series) -> np.ndarray:
-    """Rows whose first or last byte may belong to whitespace: the only ones to trim."""
-    chunks = _arrow_text(text).chunks
-    if not chunks:
-        return np.zeros(0, dtype=bool)
-    return np.concatenate([_edge_bytes_may_be_space(chunk) for chunk in chunks])
-
-
-def _edge_bytes_may_be_space(chunk: pa.Array) -> np.ndarray:
-    _, offsets_buffer, data_buffer = chunk.buffers()
-    if data_buffer is None or data_buffer.size == 0:
-        return np.zeros(len(chunk), dtype=bool)
-    data = np.frombuffer(data_buffer, dtype=np.uint8)
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)
-    offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
-    starts, ends = offsets[:-1], offsets[1:]
-    first = data[np.minimum(starts, data.size - 1)]
-    last = data[np.maximum(ends - 1, 0)]
-    return (ends > starts) & (_EDGE_BYTES[first] | _EDGE_BYTES[last])
+    Whitespace is an ASCII space or control byte, or (any other Unicode space) bytes
+    from 0x80 up; a column of plain numbers holds neither anywhere, and a scan of its
+    bytes is much quicker than trimming every cell to find out.
+    """
+    for chunk in _arrow_text(text).chunks:
+        data = chunk.buffers()[2]
+        if data is not None and data.size:
+            cells = np.frombuffer(data, dtype=np.uint8)
+            if cells.min() <= ord(" ") or cells.max() >= 0x80:
+                return True
+    return False
 
 
 def step_strip_whitespace(frame: pd.DataFrame, in_play: np.ndarray, ctx: _Context) -> _StepOutcome:
@@ -325,7 +312,7 @@ def step_strip_whitespace(frame: pd.DataFrame, in_play: np.ndarray, ctx: _Contex
         # Step 5 picks rejected rows out of these columns, and pyarrow joins a column's
         # blocks to do that: join them once, here.
         text = frame[name] = _in_one_block(frame[name])
-        if _may_need_trimming(text).any():
+        if _may_need_trimming(text):
             stripped = text.str.strip()
             column_changed = _count((stripped != text).to_numpy(dtype=bool), in_play)
             if column_changed:  # keep the original column (no second copy) when nothing moved
@@ -506,7 +493,7 @@ def step_coerce_numbers(frame: pd.DataFrame, in_play: np.ndarray, ctx: _Context)
         new = bad & in_play & ~failed
         rejected.append(_rejections(frame, new, name, text, reason))
         failed |= new
-        frame[name] = pd.Series(parsed, index=frame.index)
+        frame[name] = pd.Series(parsed, index=frame.index, copy=False)
     blanked = 0
     for name, limit in (("latitude", 90.0), ("longitude", 180.0)):
         text = frame[name]
@@ -514,7 +501,7 @@ def step_coerce_numbers(frame: pd.DataFrame, in_play: np.ndarray, ctx: _Context)
         with np.errstate(invalid="ignore"):
             invalid = (text != "").to_numpy(dtype=bool) & ~(np.abs(parsed) <= limit)
         blanked += _count(invalid, in_play, ~failed)
-        frame[name] = pd.Series(np.where(invalid, np.nan, parsed), index=frame.index)
+        frame[name] = pd.Series(np.where(invalid, np.nan, parsed), index=frame.index, copy=False)
     changed = defaulted_material + blanked
     return _StepOutcome(
         frame,
@@ -552,7 +539,7 @@ def step_check_month(frame: pd.DataFrame, in_play: np.ndarray, ctx: _Context) ->
     in_play = in_play & ~bad
     changed = _count((good_spellings & rewritten_spellings)[codes], in_play)
     month_spellings = np.where(good_spellings, number, 0).astype("int8")  # int64 when done
-    frame["month"] = pd.Series(month_spellings[codes], index=frame.index)
+    frame["month"] = pd.Series(month_spellings[codes], index=frame.index, copy=False)
     return _StepOutcome(
         frame, in_play, [rejected], changed, f"{changed} month value(s) written as integers"
     )

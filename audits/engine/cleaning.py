@@ -139,12 +139,12 @@ def _rejections(
 ) -> pd.DataFrame:
     """Rows of ``frame`` under ``mask`` as rejection records.
 
-    ``reason`` is a fixed sentence or a function of the rejected rows only (given with
-    their cells as text, as in the file), so that sentences are built for the few
-    rejected rows, not for every row in the file.
+    ``reason`` is a fixed sentence or a function of the rejected rows only (their line
+    number, factory_id and ``column``, text as text), so that sentences are built for
+    the few rejected rows, not for every row in the file.
     """
     rows = np.flatnonzero(mask)
-    selected = frame.iloc[rows]
+    selected = frame[list(dict.fromkeys([LINE_NUMBER, "factory_id", column]))].iloc[rows]
     for name, series in selected.items():
         if isinstance(series.dtype, pd.CategoricalDtype):
             selected[name] = series.astype(str)
@@ -668,20 +668,25 @@ def step_one_sector_per_factory(
         except KeyError:
             registered[str(factory_id).strip()] = str(sector_name)
     rows = np.flatnonzero(in_play)
-    factory_codes, factory_ids = _spellings(frame["factory_id"])
-    factory = factory_codes[rows]
+    factory_column = frame["factory_id"]
+    factory = factory_column.cat.codes.to_numpy()[rows]
     sectors = frame["sector"].cat.categories
     sector = frame["sector"].cat.codes.to_numpy()[rows]
     # Each factory's first row in play: positions in ``rows``, looked up by factory code.
     first_rows = np.flatnonzero(~pd.Series(factory).duplicated().to_numpy())
-    first_row_of = np.zeros(len(factory_ids), dtype="int64")
+    first_row_of = np.zeros(len(factory_column.cat.categories), dtype="int64")
     first_row_of[factory[first_rows]] = first_rows
     first_row = first_row_of[factory]
-    registered_names = factory_ids.map(registered)  # NaN: not registered
-    is_registered_id = registered_names.notna().to_numpy()
-    registered_codes = sectors.get_indexer(registered_names.where(is_registered_id, ""))
-    is_registered = is_registered_id[factory]
-    reference = np.where(is_registered, registered_codes[factory], sector[first_row])
+    reference = sector[first_row]
+    # The sector name each factory is registered with, by factory code (NaN: none).
+    registered_names = np.full(len(factory_column.cat.categories), np.nan, dtype=object)
+    if registered:
+        _, factory_ids = _spellings(factory_column)
+        registered_names = factory_ids.map(registered).to_numpy(dtype=object)
+    is_registered = pd.notna(registered_names)[factory]
+    if registered:
+        registered_codes = sectors.get_indexer(registered_names)  # not configured: -1
+        reference = np.where(is_registered, registered_codes[factory], reference)
     disagrees = sector != reference  # a registered sector that is not configured: -1
     mismatch = np.zeros(len(frame), dtype=bool)
     mismatch[rows[disagrees]] = True
@@ -689,7 +694,7 @@ def step_one_sector_per_factory(
     def reason(selected: pd.DataFrame) -> pd.Series:
         at = np.flatnonzero(disagrees)  # the rejected rows, as positions in ``rows``
         first_sector_names = np.asarray(sectors, dtype=object)[sector[first_row[at]]]
-        registered_name = registered_names.to_numpy(dtype=object)[factory[at]]
+        registered_name = registered_names[factory[at]]
         ref = pd.Series(
             np.where(is_registered[at], registered_name, first_sector_names),
             index=selected.index,

@@ -25,9 +25,10 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -221,6 +222,26 @@ def _return_freed_heap() -> None:
         _MALLOC_TRIM(0)
 
 
+_Result = TypeVar("_Result")
+# Below this many rows a column is done in less time than it takes to start a thread.
+_ROWS_WORTH_A_THREAD = 100_000
+
+
+def _for_each_column(
+    function: Callable[[pd.Series], _Result], columns: Sequence[pd.Series]
+) -> list[_Result]:
+    """``function`` over several columns at once, one per core.
+
+    pyarrow and numpy let go of the interpreter lock while they work through a
+    column, so the columns of a large upload really do share the cores.
+    """
+    workers = min(len(columns), os.cpu_count() or 1)
+    if workers <= 1 or len(columns[0]) < _ROWS_WORTH_A_THREAD:
+        return [function(column) for column in columns]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(function, columns))
+
+
 # --- the ten steps ---------------------------------------------------------------------
 
 
@@ -304,9 +325,11 @@ def _may_need_trimming(text: pd.Series) -> bool:
 def step_strip_whitespace(frame: pd.DataFrame, in_play: np.ndarray, ctx: _Context) -> _StepOutcome:
     """Trim every text cell; a row without a factory_id cannot be audited."""
     changed = 0
+    repeated = _for_each_column(_strip_per_distinct, [frame[name] for name in _REPEATED_TEXT])
+    stripped_per_distinct = dict(zip(_REPEATED_TEXT, repeated, strict=True))
     for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
         if name in _REPEATED_TEXT:
-            frame[name], moved = _strip_per_distinct(frame[name])
+            frame[name], moved = stripped_per_distinct.pop(name)
             changed += _count(moved, in_play)
             continue
         # Step 5 picks rejected rows out of these columns, and pyarrow joins a column's
@@ -471,9 +494,11 @@ def step_coerce_numbers(frame: pd.DataFrame, in_play: np.ndarray, ctx: _Context)
     failed = np.zeros(len(frame), dtype=bool)
     rejected: list[pd.DataFrame] = []
     defaulted_material = 0
+    names = (*QUANTITY_COLUMNS, "latitude", "longitude")
+    numbers = dict(zip(names, _for_each_column(_numbers, [frame[n] for n in names]), strict=True))
     for name in QUANTITY_COLUMNS:
         text = frame[name]
-        parsed = _numbers(text)
+        parsed = numbers.pop(name)
         blank = (text == "").to_numpy(dtype=bool)
         if name == "raw_material_weight_tons":
             defaulted_material = _count(blank, in_play, ~failed)
@@ -497,7 +522,7 @@ def step_coerce_numbers(frame: pd.DataFrame, in_play: np.ndarray, ctx: _Context)
     blanked = 0
     for name, limit in (("latitude", 90.0), ("longitude", 180.0)):
         text = frame[name]
-        parsed = _numbers(text)
+        parsed = numbers.pop(name)
         with np.errstate(invalid="ignore"):
             invalid = (text != "").to_numpy(dtype=bool) & ~(np.abs(parsed) <= limit)
         blanked += _count(invalid, in_play, ~failed)

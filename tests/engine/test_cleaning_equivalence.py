@@ -232,3 +232,26 @@ def test_columns_in_several_blocks_clean_as_in_one(factors, make_frame):
     pd.testing.assert_frame_equal(result.cleaned, expected.cleaned)
     pd.testing.assert_frame_equal(result.rejected, expected.rejected)
     assert result.report_dicts() == expected.report_dicts()
+
+
+def test_columns_cleaned_side_by_side_give_the_same_result(factors, make_frame, monkeypatch):
+    rows = [
+        {
+            "factory_id": f" FAC_{i % 9}",
+            "month": ["1", " 2", "3.0", "x"][i % 4] if i < 40 else str(i % 12 + 1),
+            "sector": ["Steel", "steel ", "Plastics"][i % 3] if i % 9 else "Steel",
+            "energy_source_type": ["grid", "Natural Gas", "", "diesel"][i % 4],
+            "monthly_production_tons": ["100", " 5", "x", "-1", "nan"][i % 5],
+            "raw_material_weight_tons": ["", "2", "lots"][i % 3],
+            "latitude": ["45.1", "north", " 12 ", "95"][i % 4],
+        }
+        for i in range(120)
+    ]
+    frame = make_frame(*rows)
+    monkeypatch.setattr(cleaning, "_ROWS_WORTH_A_THREAD", 10**9)
+    one_by_one = clean_frame(frame, factors)
+    monkeypatch.setattr(cleaning, "_ROWS_WORTH_A_THREAD", 0)
+    side_by_side = clean_frame(frame, factors)
+    pd.testing.assert_frame_equal(side_by_side.cleaned, one_by_one.cleaned)
+    pd.testing.assert_frame_equal(side_by_side.rejected, one_by_one.rejected)
+    assert side_by_side.report_dicts() == one_by_one.report_dicts()

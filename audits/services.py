@@ -43,7 +43,6 @@ from audits.engine import (
     AuditOutcome,
     CleaningResult,
     FactorSet,
-    FactoryOutcome,
     InputFileError,
     StepReport,
     audit_frame,
@@ -411,7 +410,7 @@ def _timed_call(timings: dict[str, float], stage: str, function, *args):
         return function(*args)
 
 
-OnBlock = Callable[[list[FactoryOutcome]], object]
+OnBlock = Callable[[AuditOutcome], object]
 
 
 def _audit_store(
@@ -448,11 +447,11 @@ def _audit_store(
         # The connection belongs to this thread and this transaction; while the writer
         # uses it, this thread does no database work until the writer is done.
         database = connections[DEFAULT_DB_ALIAS]
-        blocks: queue.SimpleQueue[list[FactoryOutcome] | None] = queue.SimpleQueue()
+        blocks: queue.SimpleQueue[AuditOutcome | None] = queue.SimpleQueue()
 
-        def audited() -> Iterator[FactoryOutcome]:
+        def audited() -> Iterator[AuditOutcome]:
             while (block := blocks.get()) is not None:
-                yield from block
+                yield block
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="results-copy") as writer:
             written = None
@@ -482,7 +481,7 @@ def _audit_store(
                     written.result()
                 else:
                     factory_results_insert(
-                        job_id=job.pk, outcomes=outcome.factories, factory_ids=factory_ids
+                        job_id=job.pk, outcomes=[outcome], factory_ids=factory_ids
                     )
         if before_commit is not None:
             with _timed(timings, "wait_before_commit"):
@@ -608,7 +607,8 @@ def audit_partitions_merge(*, job_id: uuid.UUID | str, results: list[int | None]
 
         def merged(on_block: OnBlock | None) -> AuditOutcome:
             if on_block is not None:
-                on_block(list(outcome.factories))
+                for part in outcome.parts(8192):
+                    on_block(part)
             return outcome
 
         _audit_store(

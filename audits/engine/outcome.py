@@ -106,22 +106,29 @@ class OutcomeBuilder:
     def __init__(self) -> None:
         self._parts: dict[str, list] = {name: [] for name in FIELDS}
 
-    def add(self, block: Sequence[FactoryOutcome]) -> None:
+    def add(self, block: Sequence[FactoryOutcome]) -> dict[str, Any]:
+        """Keep a block's factories; returns the block's own columns."""
         if not block:
-            return
+            return OutcomeBuilder().columns()
         values = dict(zip(FIELDS, zip(*block, strict=True), strict=True))
-        parts = self._parts
+        columns: dict[str, Any] = {}
         for name in TEXT_FIELDS:
-            parts[name].extend(values[name])
+            columns[name] = list(values[name])
         for name in (*FLOAT_FIELDS, *OPTIONAL_FLOAT_FIELDS):
-            parts[name].append(np.array(values[name], dtype=np.float64))  # None -> NaN
+            columns[name] = np.array(values[name], dtype=np.float64)  # None -> NaN
         for name in INT_FIELDS:
-            parts[name].append(_whole_numbers(name, values[name]))
+            columns[name] = _whole_numbers(name, values[name])
         for name in OPTIONAL_INT_FIELDS:
-            parts[name].append(_whole_numbers(name, [0 if v is None else v for v in values[name]]))
-        parts[MONTHLY].append(
-            np.array(values[MONTHLY], dtype=np.float64).reshape(len(block), MONTHS_PER_YEAR)
+            columns[name] = _whole_numbers(name, [0 if v is None else v for v in values[name]])
+        columns[MONTHLY] = np.array(values[MONTHLY], dtype=np.float64).reshape(
+            len(block), MONTHS_PER_YEAR
         )
+        for name, column in columns.items():
+            if name in TEXT_FIELDS:
+                self._parts[name].extend(column)
+            else:
+                self._parts[name].append(column)
+        return columns
 
     def columns(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -225,6 +232,14 @@ class AuditOutcome:
         outcome = cls.__new__(cls)
         outcome._init(year, dict(columns))
         return outcome
+
+    def parts(self, size: int) -> Iterator[AuditOutcome]:
+        """The factories in consecutive parts of at most ``size``, each an AuditOutcome."""
+        for start in range(0, self._length, size):
+            stop = min(start + size, self._length)
+            yield AuditOutcome.from_columns(
+                self._year, {name: column[start:stop] for name, column in self._columns.items()}
+            )
 
     @property
     def year(self) -> int:

@@ -105,13 +105,14 @@ def audit_frame(
     *,
     year: int,
     factory_caps: Mapping[str, float] | None = None,
-    on_block: Callable[[list[FactoryOutcome]], object] | None = None,
+    on_block: Callable[[AuditOutcome], object] | None = None,
 ) -> AuditOutcome:
     """Audit a cleaned frame (``CleaningResult.cleaned``): one closure per factory.
 
     ``factory_caps`` maps factory_id to a cap that overrides its sector's. ``on_block``
-    is called with each block of audited factories (in factory order) as soon as it is
-    done, so that a caller can store results while the next ones are audited.
+    is called with each block of audited factories (an ``AuditOutcome`` of its own, in
+    factory order) as soon as it is done, so that a caller can store results while the
+    next ones are audited.
     """
     caps = dict(factory_caps or {})
     # Integer codes find each factory's rows; only each factory's first row is turned
@@ -183,9 +184,9 @@ def audit_frame(
                     industry.avg_monthly_emissions_kg,
                 )
             )
+        part = builder.add(outcomes)  # kept as columns; the objects go with the block
         if on_block is not None:
-            on_block(outcomes)
-        builder.add(outcomes)  # kept as columns; the objects go with the block
+            on_block(AuditOutcome.from_columns(year, part))
     return AuditOutcome.from_builder(year, builder)
 
 

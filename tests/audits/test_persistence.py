@@ -57,7 +57,8 @@ def test_results_and_factories_round_trip_exactly(configured_factors):
     ids = factory_ids_by_code(organization=organization)
     assert set(ids) == {"FAC_\\A\t1", "FAC_B"}
 
-    assert factory_results_insert(job_id=job.pk, outcomes=outcomes, factory_ids=ids) == 2
+    parts = [AuditOutcome(year=2026, factories=outcomes[:1]), AuditOutcome(2026, outcomes[1:])]
+    assert factory_results_insert(job_id=job.pk, outcomes=parts, factory_ids=ids) == 2
     rows = {row.factory_code: row for row in FactoryResult.objects.filter(job=job)}
     for item in outcomes:
         row = rows[item.factory_id]

@@ -17,7 +17,8 @@ columns after every step would cost more than the steps themselves. Text that
 repeats from row to row (factory code, name, sector, country, month, energy source)
 is held as a categorical, so that each rule looks at each distinct spelling once.
 Step 1 builds the pipeline's own working frame; steps 2 to 9 replace its columns in
-place, so that a column of raw text is let go as soon as its cleaned values exist.
+place, so that a column of raw text is let go as soon as its cleaned values exist. On
+a large upload, steps 2 and 5 work on two columns at a time.
 """
 
 from __future__ import annotations
@@ -141,8 +142,8 @@ def _rejections(
     """Rows of ``frame`` under ``mask`` as rejection records.
 
     ``reason`` is a fixed sentence or a function of the rejected rows only (their line
-    number, factory_id and ``column``, text as text), so that sentences are built for
-    the few rejected rows, not for every row in the file.
+    number, factory_id and ``column``, categoricals given as text), so that sentences
+    are built for the few rejected rows, not for every row in the file.
     """
     rows = np.flatnonzero(mask)
     selected = frame[list(dict.fromkeys([LINE_NUMBER, "factory_id", column]))].iloc[rows]
@@ -202,7 +203,7 @@ def _find_malloc_trim() -> Callable[[int], int] | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
+        return ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):  # a C library other than glibc
         return None
 
@@ -225,17 +226,21 @@ def _return_freed_heap() -> None:
 _Result = TypeVar("_Result")
 # Below this many rows a column is done in less time than it takes to start a thread.
 _ROWS_WORTH_A_THREAD = 100_000
+# Each column in flight holds its own temporaries (tens of MB for a million rows), so
+# two at a time, whatever the number of cores: that keeps a second core busy without
+# multiplying the memory a worker needs.
+_COLUMNS_AT_ONCE = 2
 
 
 def _for_each_column(
     function: Callable[[pd.Series], _Result], columns: Sequence[pd.Series]
 ) -> list[_Result]:
-    """``function`` over several columns at once, one per core.
+    """``function`` over several columns, two at a time where there are cores for it.
 
     pyarrow and numpy let go of the interpreter lock while they work through a
-    column, so the columns of a large upload really do share the cores.
+    column, so the columns of a large upload really do run side by side.
     """
-    workers = min(len(columns), os.cpu_count() or 1)
+    workers = min(len(columns), os.cpu_count() or 1, _COLUMNS_AT_ONCE)
     if workers <= 1 or len(columns[0]) < _ROWS_WORTH_A_THREAD:
         return [function(column) for column in columns]
     with ThreadPoolExecutor(max_workers=workers) as pool:

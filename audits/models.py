@@ -14,6 +14,8 @@ from django.db import models
 
 from factories.models import Factory, Organization
 
+from .fields import PlainJSONField
+
 
 def job_file_path(job: "AuditJob", filename: str) -> str:
     return f"audits/{job.pk}/{filename}"
@@ -126,7 +128,7 @@ class FactoryResult(models.Model):
     factory_code = models.CharField(max_length=64)
     sector = models.CharField(max_length=100)
 
-    monthly_emissions_kg = models.JSONField(
+    monthly_emissions_kg = PlainJSONField(
         default=list, help_text="12 entries, January first; null for a month not reported."
     )
     production_kg = models.FloatField()

@@ -132,6 +132,10 @@ def audit_frame(
     material = ordered["raw_material_weight_tons"].to_numpy(dtype="float64")
     source_codes, source_names = pd.factorize(ordered["energy_source_type"], sort=False)
     source_names = np.asarray([str(name) for name in source_names], dtype=object)
+    source_codes = source_codes.astype(np.int32)
+    # From here on only the arrays above are used: a caller that hands the frame over
+    # without keeping it gets the memory of its other columns back during the audit.
+    del cleaned, ordered, firsts
     multipliers = factors.energy_multipliers
     sector_factors = {name: factors.sector(name) for name in set(sectors)}
 

@@ -179,7 +179,10 @@ CARBONTRACE_SECTORS_FILE = str(
 )
 # Above this many cleaned rows an audit is split by factory into partitions audited in
 # parallel by the workers (a Celery chord), at most CARBONTRACE_MAX_PARTITIONS of them.
-CARBONTRACE_PARTITION_ROWS = env.int("CARBONTRACE_PARTITION_ROWS", default=250_000)
+# One worker audits a million rows faster than partitions on one host do (the hand-over
+# costs more than the second core saves, docs/benchmarks.md); lower it where the workers
+# run on several hosts.
+CARBONTRACE_PARTITION_ROWS = env.int("CARBONTRACE_PARTITION_ROWS", default=1_000_000)
 CARBONTRACE_MAX_PARTITIONS = env.int("CARBONTRACE_MAX_PARTITIONS", default=8)
 
 # --- REST API -----------------------------------------------------------------

@@ -486,14 +486,18 @@ class Command(BaseCommand):
             "",
             "Stage columns are seconds inside the worker (from the job's `summary.timings_s`); "
             "*end to end* is upload accepted (202) -> job SUCCEEDED, seen by polling the "
-            "database every 20 ms. For partitioned runs *audit* spans dispatch -> merge "
-            "(partition files, queueing, parallel audits). Peak RSS is the largest worker "
-            "process.",
+            "database every 20 ms. *queue*: accepted -> a worker starts the job. *register*: "
+            "new factories registered and the file's factory ids looked up. *audit*: the "
+            "closures, while a second thread streams the results into PostgreSQL (COPY) and "
+            "cleaned.csv is written on a third; for partitioned runs it spans dispatch -> "
+            "merge (partition files, queueing, parallel audits). *persist*: what PostgreSQL "
+            "still had to take in once the chart was drawn. *commit*: the job's last write -> "
+            "seen SUCCEEDED. Peak RSS is the largest worker process (MiB).",
             "",
             "| run | workers | "
             + " | ".join(stages)
             + " | other | cleaned.csv (parallel) | upload (s) | end to end (s) | rows/s "
-            "| worker peak RSS (MB) |",
+            "| worker peak RSS (MiB) |",
             "|---|---:|" + "---:|" * len(stages) + "---:|---:|---:|---:|---:|---:|",
         ]
         for run in runs:
@@ -509,9 +513,10 @@ class Command(BaseCommand):
             )
         lines += [
             "",
-            "*other*: rejected_rows.csv, the summary dict, progress updates, partition "
-            "files, the task hand-over and polling. cleaned.csv is written by a thread "
-            "while the factories are audited (before partitioning on partitioned runs).",
+            "*other*: the factory codes and sectors already registered, checks, "
+            "rejected_rows.csv, the summary dict, progress updates, partition files and the "
+            "chord's hand-over. *cleaned.csv* is written beside the audit (before "
+            "partitioning on partitioned runs).",
             "",
             f"## Pages of the million-row audit ({requests} requests each, Django test client, "
             "in process)",

@@ -303,6 +303,30 @@ def test_an_unexpected_error_fails_the_job_with_a_generic_message(queued_job, mo
     assert not FactoryResult.objects.filter(job=job).exists()
 
 
+def test_an_audit_failing_after_results_were_streamed_keeps_nothing(
+    queued_job, organization, monkeypatch
+):
+    """Blocks of results already sent to the database go when the audit fails later."""
+    streamed = []
+
+    def fails_after_the_first_block(cleaned, *args, on_block=None, **kwargs):
+        def first_then_fail(part):
+            if on_block is not None:
+                on_block(part)
+            streamed.append(len(part))
+            raise RuntimeError("the auditor broke after a block")
+
+        return audit_frame(cleaned, *args, on_block=first_then_fail, **kwargs)
+
+    monkeypatch.setattr(services, "audit_frame", fails_after_the_first_block)
+    job = audit_run(job_id=queued_job.pk)
+
+    assert streamed == [50]
+    assert (job.status, job.error_message) == (AuditJob.Status.FAILED, GENERIC_FAILURE)
+    assert not FactoryResult.objects.filter(job=job).exists()
+    assert not Factory.objects.filter(organization=organization).exists()  # registered, undone
+
+
 def test_progress_is_reported_per_stage(queued_job, monkeypatch):
     seen = []
     original = services._job_progress

@@ -131,10 +131,12 @@ class OutcomeBuilder:
         return columns
 
     def columns(self) -> dict[str, Any]:
+        """The collected columns. The builder gives its blocks up as it joins them (one
+        column's blocks and its joined copy exist at a time) and is empty afterwards."""
         out: dict[str, Any] = {}
         for name, parts in self._parts.items():
             if name in TEXT_FIELDS:
-                out[name] = parts
+                out[name] = list(parts)
             elif name == MONTHLY:
                 out[name] = (
                     np.concatenate(parts)
@@ -144,6 +146,7 @@ class OutcomeBuilder:
             else:
                 dtype = np.int64 if name in (*INT_FIELDS, *OPTIONAL_INT_FIELDS) else np.float64
                 out[name] = np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+            parts.clear()
         return out
 
 

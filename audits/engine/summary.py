@@ -99,6 +99,14 @@ def factory_details(cleaned: pd.DataFrame) -> pd.DataFrame:
     return details.reset_index(drop=True)
 
 
+def _shared_text(series: pd.Series) -> list[str]:
+    """The values as Python strings, one object per distinct value: a handful of sectors
+    and countries, not one copy per factory."""
+    codes, uniques = pd.factorize(series.astype(str))
+    distinct = [str(value) for value in uniques]
+    return [distinct[code] for code in codes.tolist()]
+
+
 def audit_frame(
     cleaned: pd.DataFrame,
     factors: FactorSet,
@@ -121,9 +129,9 @@ def audit_frame(
     ordered, starts, bounds = _factory_order(cleaned)
     firsts = ordered.iloc[starts]
     ids = firsts["factory_id"].astype(str).tolist()
-    sectors = firsts["sector"].astype(str).tolist()
+    sectors = _shared_text(firsts["sector"])
     names = firsts["factory_name"].astype(str).tolist()
-    countries = firsts["country"].astype(str).tolist()
+    countries = _shared_text(firsts["country"])
     latitudes = firsts["latitude"].to_numpy(dtype="float64").tolist()
     longitudes = firsts["longitude"].to_numpy(dtype="float64").tolist()
     months = ordered["month"].to_numpy(dtype="int64")

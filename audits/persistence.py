@@ -17,10 +17,9 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
-from audits.engine import AuditOutcome
-from audits.engine.summary import FACTORY_DETAIL_COLUMNS
+from audits.engine import FACTORY_DETAIL_COLUMNS, AuditOutcome
 from factories.models import Factory, Organization
-from factories.selectors import factories_by_code
+from factories.selectors import factory_field_by_code
 
 from .models import FactoryResult
 
@@ -114,10 +113,7 @@ def factory_ids_by_code(
     *, organization: Organization, codes: Collection[str] | None = None
 ) -> dict[str, int]:
     """Factory id by code, for the organization's factories (with ``codes``: those)."""
-    ids: dict[str, int] = {}
-    for query in factories_by_code(organization=organization, codes=codes):
-        ids.update(query.values_list("code", "id"))
-    return ids
+    return factory_field_by_code(organization=organization, field="id", codes=codes)
 
 
 # --- COPY payloads, built by pyarrow a block at a time ---------------------------------

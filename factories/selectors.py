@@ -1,6 +1,7 @@
 """Reads of organizations, memberships, factors and factories that other layers share."""
 
 from collections.abc import Collection
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
@@ -59,20 +60,23 @@ CODE_LOOKUP_LIMIT = 20_000
 _CODE_LOOKUP_CHUNK = 5_000  # bound parameters per query
 
 
-def factories_by_code(
-    *, organization: Organization, codes: Collection[str] | None = None
-) -> list[QuerySet[Factory]]:
-    """The organization's factories (or those among ``codes``) as one or more querysets."""
+def factory_field_by_code(
+    *, organization: Organization, field: str, codes: Collection[str] | None = None
+) -> dict[str, Any]:
+    """``{code: field}`` for the organization's factories.
+
+    With ``codes``, only those factories are needed: up to ``CODE_LOOKUP_LIMIT`` codes
+    they are looked up (in chunks of bound parameters), above it all are read at once.
+    """
     factories = Factory.objects.filter(organization=organization)
-    if codes is None:
-        return [factories]
-    codes = sorted(set(codes))
-    if len(codes) > CODE_LOOKUP_LIMIT:
-        return [factories]
-    return [
-        factories.filter(code__in=codes[start : start + _CODE_LOOKUP_CHUNK])
-        for start in range(0, len(codes), _CODE_LOOKUP_CHUNK)
-    ]
+    wanted = None if codes is None else sorted(set(codes))
+    if wanted is None or len(wanted) > CODE_LOOKUP_LIMIT:
+        return dict(factories.values_list("code", field))
+    found: dict[str, Any] = {}
+    for start in range(0, len(wanted), _CODE_LOOKUP_CHUNK):
+        chunk = wanted[start : start + _CODE_LOOKUP_CHUNK]
+        found.update(factories.filter(code__in=chunk).values_list("code", field))
+    return found
 
 
 def factory_registered_sectors(
@@ -82,10 +86,7 @@ def factory_registered_sectors(
 
     With ``codes``, only those factories are needed (others may be left out).
     """
-    registered: dict[str, str] = {}
-    for query in factories_by_code(organization=organization, codes=codes):
-        registered.update(query.values_list("code", "sector__name"))
-    return registered
+    return factory_field_by_code(organization=organization, field="sector__name", codes=codes)
 
 
 def factory_cap_overrides(*, organization: Organization) -> dict[str, float]:

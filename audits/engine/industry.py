@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from .closures import STATUS_ALERT, MonthlyAudit, make_emission_auditor
+from .closures import MONTHS_PER_YEAR, STATUS_ALERT, MonthlyAudit, make_emission_auditor
 from .factors import SectorFactors
-
-MONTHS_PER_YEAR = 12
 
 
 class Industry:

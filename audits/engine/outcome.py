@@ -16,7 +16,8 @@ from typing import Any, NamedTuple, overload
 import numpy as np
 import pandas as pd
 
-MONTHS_PER_YEAR = 12
+from .closures import MONTHS_PER_YEAR
+
 COMPLIANT = "COMPLIANT"
 EXCEEDED = "EXCEEDED"
 
@@ -84,6 +85,15 @@ OPTIONAL_FLOAT_FIELDS = ("latitude", "longitude")  # NaN in the column: None
 INT_FIELDS = ("alerts_count", "months_reported")
 OPTIONAL_INT_FIELDS = ("first_breach_month",)  # 0 in the column: None
 MONTHLY = "monthly_emissions_kg"  # an (n, 12) float array, NaN: month not reported
+# What registering a factory takes from its audit.
+FACTORY_DETAIL_COLUMNS = (
+    "factory_id",
+    "factory_name",
+    "sector",
+    "country",
+    "latitude",
+    "longitude",
+)
 
 
 def _none_for_nan(values: list[float]) -> tuple[float | None, ...]:
@@ -323,19 +333,9 @@ class AuditOutcome:
         return breakdown
 
     def factory_details(self) -> pd.DataFrame:
-        """One row per factory: factory_id, factory_name, sector, country, latitude and
-        longitude (NaN where unknown): what registering the factories needs."""
-        c = self._columns
-        return pd.DataFrame(
-            {
-                "factory_id": c["factory_id"],
-                "factory_name": c["factory_name"],
-                "sector": c["sector"],
-                "country": c["country"],
-                "latitude": c["latitude"],
-                "longitude": c["longitude"],
-            }
-        )
+        """One row per factory: the ``FACTORY_DETAIL_COLUMNS`` (coordinates NaN where
+        unknown), what registering the factories needs."""
+        return pd.DataFrame({name: self._columns[name] for name in FACTORY_DETAIL_COLUMNS})
 
     def violators(self, limit: int | None = None) -> list[FactoryOutcome]:
         """Factories over their cap, largest total first (ties by factory_id)."""

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from .industry import MONTHS_PER_YEAR
+from .closures import MONTHS_PER_YEAR
 from .outcome import INT_FIELDS, TEXT_FIELDS, AuditOutcome, FactoryOutcome
 
 MONTH_COLUMNS = tuple(f"month_{number:02d}_kg" for number in range(1, MONTHS_PER_YEAR + 1))

@@ -9,9 +9,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .closures import MONTHS_PER_YEAR
 from .factors import FactorSet
-from .industry import MONTHS_PER_YEAR, Industry
-from .outcome import COMPLIANT, EXCEEDED, AuditOutcome, FactoryOutcome, OutcomeBuilder
+from .industry import Industry
+from .outcome import (
+    COMPLIANT,
+    EXCEEDED,
+    FACTORY_DETAIL_COLUMNS,
+    AuditOutcome,
+    FactoryOutcome,
+    OutcomeBuilder,
+)
 
 __all__ = [
     "COMPLIANT",
@@ -69,16 +77,6 @@ def _blocks(bounds: list[int], block_rows: int) -> Iterator[tuple[int, int]]:
             end += 1
         yield first, end
         first = end
-
-
-FACTORY_DETAIL_COLUMNS = (
-    "factory_id",
-    "factory_name",
-    "sector",
-    "country",
-    "latitude",
-    "longitude",
-)
 
 
 def _factory_order(cleaned: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, list[int]]:

@@ -367,20 +367,20 @@ def _audit_execute(job: AuditJob) -> None:
         rows_per_partition=settings.CARBONTRACE_PARTITION_ROWS,
         max_partitions=settings.CARBONTRACE_MAX_PARTITIONS,
     )
+    if parts > 1:
+        _timed_call(
+            timings,
+            "cleaned_csv",
+            write_cleaned_csv,
+            cleaning,
+            default_storage.path(artifacts.cleaned_csv),
+        )
+        _audit_partitions_dispatch(job=job, cleaning=cleaning, parts=parts, timings=timings)
+        return
+
     # cleaned.csv (a million rows) is written by pyarrow, which releases the GIL: on
     # a second core it is written while the factories are audited.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cleaned-csv") as background:
-        if parts > 1:
-            _timed_call(
-                timings,
-                "cleaned_csv",
-                write_cleaned_csv,
-                cleaning,
-                default_storage.path(artifacts.cleaned_csv),
-            )
-            _audit_partitions_dispatch(job=job, cleaning=cleaning, parts=parts, timings=timings)
-            return
-
         rows = {
             "read": cleaning.rows_read,
             "cleaned": len(cleaning.cleaned),

@@ -4,39 +4,14 @@ import uuid
 
 import pytest
 
-from audits.engine import AuditOutcome, FactoryOutcome
+from audits.engine import AuditOutcome
 from audits.models import AuditJob, FactoryResult
 from audits.persistence import factories_insert, factory_ids_by_code, factory_results_insert
 from factories.models import Sector
 from tests.builders import OrganizationFactory
+from tests.outcomes import awkward_outcome
 
 pytestmark = pytest.mark.django_db
-
-
-def outcome(code: str, **changes) -> FactoryOutcome:
-    values = dict(
-        factory_id=code,
-        sector="Steel",
-        factory_name="Works\twith a tab, a \\ backslash\nand a line break",
-        country="Italy",
-        latitude=45.5,
-        longitude=None,
-        monthly_emissions_kg=(1.5, None, 0.1 + 0.2, *([None] * 9)),
-        production_kg=1.0,
-        energy_kg=1e-300,
-        material_kg=0.0,
-        total_emissions_kg=123456789.123456789,
-        carbon_cap_kg=90_000_000.0,
-        status="EXCEEDED",
-        first_breach_month=None,
-        alerts_count=0,
-        months_reported=2,
-        projected_annual_kg=1e20,
-        max_monthly_emissions_kg=0.30000000000000004,
-        avg_monthly_emissions_kg=2.5,
-    )
-    values.update(changes)
-    return FactoryOutcome(**values)
 
 
 def test_results_and_factories_round_trip_exactly(configured_factors):
@@ -45,8 +20,8 @@ def test_results_and_factories_round_trip_exactly(configured_factors):
         id=uuid.uuid4(), organization=organization, reporting_year=2026, source_name="x.csv"
     )
     outcomes = [
-        outcome("FAC_\\A\t1"),
-        outcome("FAC_B", first_breach_month=3, status="COMPLIANT", alerts_count=10),
+        awkward_outcome("FAC_\\A\t1"),
+        awkward_outcome("FAC_B", first_breach_month=3, status="COMPLIANT", alerts_count=10),
     ]
     steel = Sector.objects.get(name="Steel")
     details = AuditOutcome(year=2026, factories=tuple(outcomes)).factory_details()

@@ -6,39 +6,15 @@ import numpy as np
 import pytest
 
 from audits.engine import AuditOutcome, FactoryOutcome
-
-
-def factory(code: str, **changes) -> FactoryOutcome:
-    values = dict(
-        factory_id=code,
-        sector="Steel",
-        factory_name=f"Works {code}",
-        country="Italy",
-        latitude=45.5,
-        longitude=None,
-        monthly_emissions_kg=(1.5, None, 0.1 + 0.2, *([None] * 8), 5e-324),
-        production_kg=1.0,
-        energy_kg=1e-300,
-        material_kg=0.0,
-        total_emissions_kg=123456789.123456789,
-        carbon_cap_kg=90_000_000.0,
-        status="EXCEEDED",
-        first_breach_month=None,
-        alerts_count=0,
-        months_reported=3,
-        projected_annual_kg=1e20,
-        max_monthly_emissions_kg=0.30000000000000004,
-        avg_monthly_emissions_kg=2.5,
-    )
-    values.update(changes)
-    return FactoryOutcome(**values)
-
+from tests.outcomes import awkward_outcome
 
 FACTORIES = (
-    factory("A", total_emissions_kg=5.0, first_breach_month=12, alerts_count=1),
-    factory("B", sector="Textile", status="COMPLIANT", latitude=None, longitude=-180.0),
-    factory("C", total_emissions_kg=5.0, first_breach_month=1, alerts_count=12),
-    factory("D", total_emissions_kg=7.0, sector="Textile", monthly_emissions_kg=(None,) * 12),
+    awkward_outcome("A", total_emissions_kg=5.0, first_breach_month=12, alerts_count=1),
+    awkward_outcome("B", sector="Textile", status="COMPLIANT", latitude=None, longitude=-180.0),
+    awkward_outcome("C", total_emissions_kg=5.0, first_breach_month=1, alerts_count=12),
+    awkward_outcome(
+        "D", total_emissions_kg=7.0, sector="Textile", monthly_emissions_kg=(None,) * 12
+    ),
 )
 
 
@@ -93,7 +69,7 @@ def test_figures_over_all_factories():
 
 def test_columns_are_checked():
     with pytest.raises(ValueError, match="alerts_count must be a whole number"):
-        AuditOutcome(year=2026, factories=(factory("A", alerts_count=1.5),))
+        AuditOutcome(year=2026, factories=(awkward_outcome("A", alerts_count=1.5),))
     good = AuditOutcome(year=2026, factories=FACTORIES)
     columns = {name: good.column(name) for name in FactoryOutcome._fields}
     assert AuditOutcome.from_columns(2026, columns) == good
